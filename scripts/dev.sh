@@ -29,7 +29,7 @@ cmd=${1:-test}; shift || true
 case "$cmd" in
   test)   exec "$VENV/bin/python" -m pytest "$@" ;;
   report) exec "$VENV/bin/ovpcheck" report "$@" ;;
-  bench)  exec "$VENV/bin/python" -m pytest tests/benchmarks --benchmark-enable --benchmark-only "$@" ;;
+  bench)  exec "$VENV/bin/python" -m pytest tests/benchmarks -o python_files="bench_*.py" --benchmark-enable -s "$@" ;;
   demo)   exec "$VENV/bin/python" -m ovpmodel.demo "$@" ;;
   *) echo "usage: scripts/dev.sh {test|report|bench|demo} [args...]" >&2; exit 2 ;;
 esac
