@@ -177,6 +177,33 @@ class FCNet:
             factors += [Diag(tr.D[:, c].to(self.dtype)), W[:, c - 1].unsqueeze(1)]
         return ProductOperator(factors)
 
+    def interval_spectral_norms(self, tr: Trace, W: torch.Tensor | None = None, *, tol: float = 1e-6,
+                                generator: torch.Generator, lengths=None) -> torch.Tensor:
+        """``||D_{i,a} W_a ... D_{i,b} W_b||_2`` for all ``1 <= b <= a <= L`` (AZLS-DNN Sec. 4,
+        Step 1), ``[K, n, L, L]`` indexed ``[..., a-1, b-1]`` (NaN where ``a < b``).
+
+        All intervals of one length ``k = a - b + 1`` form one batched implicit operator
+        (batch ``[K, n, L-k+1]``) whose spectral norms come from one batched Lanczos
+        run (:func:`ovpmodel.linalg.spectral_norm`, relative tolerance ``tol``); no
+        product is formed.  ``lengths`` restricts to some ``k`` (default all).
+        """
+        from .linalg import spectral_norm
+        W = self._weights(W)
+        K, n, L = self.trials, tr.g.shape[2], self.L
+        out = torch.full((K, n, L, L), float("nan"), dtype=self.dtype, device=self.device)
+        Df = tr.D.to(self.dtype)
+        for k in (range(1, L + 1) if lengths is None else lengths):
+            if not 1 <= k <= L:
+                raise ValueError(f"interval lengths must lie in [1, L={L}], got {k}")
+            P = L - k + 1
+            factors = []
+            for j in range(k - 1, -1, -1):      # leftmost factor is the top layer b + k - 1
+                factors += [Diag(Df[:, 1 + j:1 + j + P].permute(0, 2, 1, 3)), W[:, j:j + P].unsqueeze(1)]
+            sig = spectral_norm(ProductOperator(factors), tol=tol, generator=generator)  # [K, n, P]
+            b = torch.arange(P, device=self.device)
+            out[:, :, b + k - 1, b] = sig
+        return out
+
     def grad_formula(self, x, y_star, W=None) -> torch.Tensor:
         """Closed-form gradient of AZLS-DNN Fact 2.6, ``[K, L, m, m]``::
 
