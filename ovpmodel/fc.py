@@ -178,30 +178,61 @@ class FCNet:
         return ProductOperator(factors)
 
     def interval_spectral_norms(self, tr: Trace, W: torch.Tensor | None = None, *, tol: float = 1e-6,
-                                generator: torch.Generator, lengths=None) -> torch.Tensor:
+                                generator: torch.Generator, samples=None) -> torch.Tensor:
         """``||D_{i,a} W_a ... D_{i,b} W_b||_2`` for all ``1 <= b <= a <= L`` (AZLS-DNN Sec. 4,
-        Step 1), ``[K, n, L, L]`` indexed ``[..., a-1, b-1]`` (NaN where ``a < b``).
+        Step 1), ``[K, n', L, L]`` indexed ``[..., a-1, b-1]`` (NaN where ``a < b``).
 
-        All intervals of one length ``k = a - b + 1`` form one batched implicit operator
-        (batch ``[K, n, L-k+1]``) whose spectral norms come from one batched Lanczos
-        run (:func:`ovpmodel.linalg.spectral_norm`, relative tolerance ``tol``); no
-        product is formed.  ``lengths`` restricts to some ``k`` (default all).
+        All ``P = L(L+1)/2`` intervals (and all trials and samples) form ONE batched
+        implicit operator: a matvec sweeps the layers ``c = 1..L`` once and applies
+        ``D_c W_c`` to the vectors of every interval that contains ``c`` -- one fat
+        ``[m, m] x [m, n P_c]`` product per layer instead of thin matrix-vector
+        products -- and one batched Lanczos run (:func:`ovpmodel.linalg.spectral_norm`,
+        relative tolerance ``tol``) gives every norm.  No product is formed.
+        ``samples`` (a list of sample indices) restricts the samples.
         """
-        from .linalg import spectral_norm
+        from .linalg import LinearOperator, spectral_norm
         W = self._weights(W)
-        K, n, L = self.trials, tr.g.shape[2], self.L
+        K, L, m = self.trials, self.L, self.m
+        D = tr.D[:, 1:].to(self.dtype)                              # [K, L, n, m]
+        if samples is not None:
+            D = D[:, :, list(samples)]
+        n = D.shape[2]
+        pairs = [(a, b) for a in range(1, L + 1) for b in range(1, a + 1)]
+        P = len(pairs)
+        a_t = torch.tensor([a for a, _ in pairs], device=self.device)
+        b_t = torch.tensor([b for _, b in pairs], device=self.device)
+        members = [torch.nonzero((b_t <= c) & (c <= a_t)).flatten() for c in range(1, L + 1)]
+
+        def apply(c, V, transpose):
+            idx = members[c - 1]
+            X = V[:, :, idx]                                          # [K, n, Pc, m, r]
+            Kk, nn, Pc, _, r = X.shape
+            Wc = W[:, c - 1].mT if transpose else W[:, c - 1]
+            Dc = D[:, c - 1].unsqueeze(2).unsqueeze(-1)               # [K, n, 1, m, 1]
+            if transpose:
+                X = X * Dc
+            Y = torch.bmm(Wc, X.permute(0, 3, 1, 2, 4).reshape(Kk, m, -1))
+            Y = Y.reshape(Kk, m, nn, Pc, r).permute(0, 2, 3, 1, 4)
+            if not transpose:
+                Y = Y * Dc
+            V = V.clone()
+            V[:, :, idx] = Y
+            return V
+
+        def matvec(V):
+            for c in range(1, L + 1):
+                V = apply(c, V, False)
+            return V
+
+        def rmatvec(U):
+            for c in range(L, 0, -1):
+                U = apply(c, U, True)
+            return U
+
+        op = LinearOperator.from_functions(matvec, rmatvec, (m, m), (K, n, P), self.dtype, self.device)
+        sig = spectral_norm(op, tol=tol, generator=generator)          # [K, n, P]
         out = torch.full((K, n, L, L), float("nan"), dtype=self.dtype, device=self.device)
-        Df = tr.D.to(self.dtype)
-        for k in (range(1, L + 1) if lengths is None else lengths):
-            if not 1 <= k <= L:
-                raise ValueError(f"interval lengths must lie in [1, L={L}], got {k}")
-            P = L - k + 1
-            factors = []
-            for j in range(k - 1, -1, -1):      # leftmost factor is the top layer b + k - 1
-                factors += [Diag(Df[:, 1 + j:1 + j + P].permute(0, 2, 1, 3)), W[:, j:j + P].unsqueeze(1)]
-            sig = spectral_norm(ProductOperator(factors), tol=tol, generator=generator)  # [K, n, P]
-            b = torch.arange(P, device=self.device)
-            out[:, :, b + k - 1, b] = sig
+        out[:, :, a_t - 1, b_t - 1] = sig
         return out
 
     def grad_formula(self, x, y_star, W=None) -> torch.Tensor:

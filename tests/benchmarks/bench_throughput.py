@@ -74,3 +74,41 @@ def test_rnn_forward_backward(benchmark, m):
     benchmark.pedantic(net.grad, args=(x, y), rounds=3, warmup_rounds=1)
     flops = 3 * 2 * K * n * m * m * (L - 1)
     _record(benchmark, flops, m, dt)
+
+
+def _dense_interval_norms(net, tr):
+    """Dense route: cumulative products ``D_a W_a ... D_b W_b`` and ``matrix_norm(ord=2)``."""
+    L = net.L
+    out = torch.full((L, L), float("nan"), dtype=net.dtype)
+    D = tr.D[0, 1:, 0].to(net.dtype)                               # trial 0, sample 0: [L, m]
+    for b in range(1, L + 1):
+        P = None
+        for a in range(b, L + 1):
+            M = D[a - 1].unsqueeze(-1) * net.W0[0, a - 1]
+            P = M if P is None else M @ P
+            out[a - 1, b - 1] = torch.linalg.matrix_norm(P, ord=2)
+    return out
+
+
+@pytest.mark.parametrize("m,L", [(1024, 32)])
+def test_interval_norms_implicit_vs_dense(benchmark, m, L):
+    """All L(L+1)/2 interval spectral norms, one trial and sample, float64: batched implicit
+    Lanczos (1e-7 tolerance) vs dense products + ``matrix_norm(ord=2)``; reports the speed-up
+    and the largest relative disagreement."""
+    net = FCNet(m, L, 10, trials=1, seed=0)
+    x = torch.randn(1, 10, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    tr = net.trace(x / x.norm())
+    t = time.perf_counter()
+    dense = _dense_interval_norms(net, tr)
+    t_dense = time.perf_counter() - t
+    implicit = benchmark.pedantic(net.interval_spectral_norms, args=(tr,),
+                                  kwargs={"tol": 1e-7, "generator": torch.Generator().manual_seed(0)},
+                                  rounds=1, warmup_rounds=0)
+    t_impl = benchmark.stats.stats.min
+    mask = ~torch.isnan(dense)
+    err = ((implicit[0, 0][mask] - dense[mask]).abs() / dense[mask]).max().item()
+    benchmark.extra_info.update(dense_s=round(t_dense, 2), implicit_s=round(t_impl, 2),
+                                speedup=round(t_dense / t_impl, 2), max_rel_err=err)
+    print(f"\n  intervals m={m} L={L}: dense {t_dense:.1f} s, implicit {t_impl:.1f} s, "
+          f"speed-up {t_dense / t_impl:.1f}x, max rel err {err:.1e}")
+    assert err < 1e-6
