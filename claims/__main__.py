@@ -1,0 +1,7 @@
+"""``python -m claims``: see :mod:`claims.cli`."""
+
+import sys
+
+from claims.cli import main
+
+sys.exit(main())

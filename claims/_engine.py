@@ -1,0 +1,680 @@
+"""The engine: ``check(claim)`` runs a claim's search, sweeps and decision.
+
+Flow (see ``DESIGN.md``): Hypothesis draws a point of the claim's regime (within
+the profile's limits) and an integer; the example seed is
+``derive_seed(seed, drawn)``; the measure runs K trials as one batched job; the
+violations are tested with an exact one-sided binomial test at
+``alpha / (examples + non-report scalings)`` (Bonferroni). A significant example
+raises inside the Hypothesis test so Hypothesis shrinks it; ``hypothesis.target``
+steers toward the worst measured/bound ratio. Scalings fit log-log slopes with
+bootstrap CIs. The verdict is pass / fail / inconclusive / error (see
+:func:`check`).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import sys
+import time
+import traceback
+import datetime as _dt
+from typing import Any, Callable, Mapping
+
+import hypothesis
+import numpy as np
+import scipy
+import torch
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+
+from ._claim import (Choice, Claim, FloatParam, IntParam, InvalidClaimError, Measurement, MeasureContext,
+                     derive_seed)
+from ._profiles import Profile, get_profile
+from ._result import ClaimResult
+from . import _stats
+
+__all__ = ["check", "reproduce", "run_example", "MeasureError", "resolve_ranges", "reproduce_command"]
+
+
+class MeasureError(RuntimeError):
+    """The measure broke (exception, NaN/inf, wrong shape or type): verdict ``error``.
+
+    Never counted as a pass. ``details`` carries the traceback or the offending values.
+    """
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
+
+
+class _StopSearch(BaseException):
+    """Ends the Hypothesis run at once (budget spent, or the measure broke).
+
+    A BaseException, so Hypothesis neither catches nor shrinks it; the engine keeps
+    its own record of what was found (during shrinking, the last failing example
+    Hypothesis tried is its current smallest one).
+    """
+
+
+class _Significant(Exception):
+    """Raised inside the Hypothesis test for a significant example, so that it shrinks."""
+
+    def __init__(self, result: dict):
+        super().__init__(f"significant violations at {result['point']}")
+        self.result = result
+
+
+# ----------------------------------------------------------------------------- regime
+
+
+def resolve_ranges(claim: Claim, profile: Profile) -> dict[str, tuple]:
+    """Per parameter: ``("int"|"float", low, high, log)`` or ``("choice", options)``,
+    with ``high`` clipped to the profile cap named by ``limit``.
+
+    Raises :class:`InvalidClaimError` naming claim, parameter and profile when the
+    regime lies outside the profile's limits.
+    """
+    out: dict[str, tuple] = {}
+    for p in claim.regime:
+        cap = math.inf
+        if p.limit is not None:
+            if p.limit not in profile.limits:
+                raise InvalidClaimError(
+                    f"Claim {claim.id!r}: parameter {p.name!r} has limit={p.limit!r}, but profile "
+                    f"{profile.name!r} defines only limits {sorted(profile.limits)}")
+            cap = profile.limits[p.limit]
+        if isinstance(p, Choice):
+            opts = tuple(o for o in p.options if not (isinstance(o, (int, float)) and not isinstance(o, bool) and o > cap))
+            if not opts:
+                raise InvalidClaimError(
+                    f"Claim {claim.id!r}: parameter {p.name!r}: every option {p.options} exceeds profile "
+                    f"{profile.name!r}'s {p.limit} limit {cap}; use a larger profile or add smaller options")
+            out[p.name] = ("choice", opts)
+            continue
+        if p.low > cap:
+            raise InvalidClaimError(
+                f"Claim {claim.id!r}: parameter {p.name!r} has low={p.low} above profile {profile.name!r}'s "
+                f"{p.limit} limit {cap}; lower the regime's low end or use a larger profile")
+        hi = min(p.high, cap)
+        if isinstance(p, IntParam):
+            out[p.name] = ("int", p.low, int(math.floor(hi)), p.log)
+        else:
+            out[p.name] = ("float", float(p.low), float(hi), p.log)
+    return out
+
+
+def _low_point(ranges: Mapping[str, tuple]) -> dict:
+    return {k: (r[1][0] if r[0] == "choice" else r[1]) for k, r in ranges.items()}
+
+
+_BUCKETS, _FINE = 16, 2**16  # unit interval = 16 coarse buckets x 65536 fine steps
+
+
+def _unit():
+    """An integer-backed value in [0, 1]: a coarse bucket (drawn about uniformly by
+    Hypothesis, so exploration covers the whole range) plus a fine offset. Both parts
+    shrink toward 0 — Hypothesis shrinks integers reliably toward 0, while floats
+    shrink toward "simple" values such as 1.0 — so shrinking moves a parameter to
+    its low end."""
+    return st.tuples(st.integers(0, _BUCKETS - 1), st.integers(0, _FINE - 1)).map(
+        lambda bf: (bf[0] * _FINE + bf[1]) / (_BUCKETS * _FINE - 1))
+
+
+def _param_strategy(r: tuple):
+    """Strategy for one parameter (log-uniform when ``log``), shrinking toward ``low``."""
+    kind = r[0]
+    if kind == "choice":
+        return st.sampled_from(r[1])
+    _, lo, hi, log = r
+    if lo == hi:
+        return st.just(lo)
+    if kind == "int":
+        if log:
+            return _unit().map(lambda u: int(min(hi, max(lo, round(lo * (hi / lo) ** u)))))
+        return _unit().map(lambda u: int(min(hi, max(lo, round(lo + (hi - lo) * u)))))
+    if log:
+        return _unit().map(lambda u: float(min(hi, max(lo, lo * (hi / lo) ** u))))
+    return _unit().map(lambda u: float(min(hi, max(lo, lo + (hi - lo) * u))))
+
+
+def point_strategy(claim: Claim, ranges: Mapping[str, tuple]):
+    """Strategy for ``(point, drawn)``: a point of the regime and an integer for the seed."""
+    return st.tuples(
+        st.fixed_dictionaries({name: _param_strategy(r) for name, r in ranges.items()}),
+        st.integers(0, 2**32 - 1),
+    )
+
+
+# ----------------------------------------------------------------------------- one example
+
+
+def _to_vector(x: Any, K: int, what: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        arr = x.detach().to("cpu", torch.float64).numpy()
+    elif isinstance(x, np.ndarray):
+        arr = x.astype(np.float64)
+    elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        arr = np.full(K, float(x))
+    else:
+        raise MeasureError(f"{what} must be a torch.Tensor or numpy array of shape [K]={K}, got {type(x).__name__}")
+    if arr.ndim == 0:
+        arr = np.full(K, float(arr))
+    if arr.shape != (K,):
+        raise MeasureError(f"{what} must have shape [K]=({K},), got {tuple(arr.shape)}")
+    return arr
+
+
+def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, device: torch.device,
+                dtype: torch.dtype, profile: Profile) -> dict:
+    """Run the measure once at ``point`` with ``trials`` trials and seed ``seed``.
+
+    Returns a dict with ``values`` [K], ``extras``, ``bound_upper``/``bound_lower``,
+    ``ratios`` (values / (constant*shape)), ``violations``, ``max_ratio``,
+    ``min_ratio`` and ``score`` (higher = closer to violating). Raises
+    :class:`MeasureError` if the measure breaks and :class:`InvalidClaimError` for a
+    non-positive bound shape.
+    """
+    point = dict(point)
+    ctx = MeasureContext(trials=trials, device=device, dtype=dtype, seed=int(seed), profile=profile)
+    try:
+        out = claim.measure(dict(point), ctx)
+    except Exception as exc:
+        raise MeasureError(f"measure raised {type(exc).__name__}: {exc} at point {point}",
+                           traceback.format_exc()) from exc
+    if isinstance(out, Measurement):
+        raw_values, raw_extras = out.values, dict(out.extras)
+    else:
+        raw_values, raw_extras = out, {}
+    values = _to_vector(raw_values, trials, "measure values")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        idx = np.flatnonzero(bad)[:5].tolist()
+        raise MeasureError(f"measure returned non-finite values (NaN/inf) in {int(bad.sum())} of {trials} "
+                           f"trials (e.g. trials {idx}: {values[idx].tolist()}) at point {point}")
+    extras = {}
+    for k, v in raw_extras.items():
+        extras[str(k)] = _to_vector(v, trials, f"measure extras[{k!r}]")
+    b = claim.bound
+    s = b.evaluate_shape(point)
+    ub = b.constant * s
+    lb = b.lower_constant * s if b.kind == "two-sided" else None
+    ratios = values / ub
+    if b.kind == "upper":
+        viol = values > ub
+        score = float(ratios.max())
+    elif b.kind == "lower":
+        viol = values < ub
+        score = float(-ratios.min())
+    else:
+        viol = (values > ub) | (values < lb)
+        score = float(max(ratios.max(), (2.0 - values / lb).max()))
+    return {
+        "point": point, "seed": int(seed), "trials": int(trials),
+        "values": values, "extras": extras, "shape": s,
+        "bound_upper": ub if b.kind != "lower" else None,
+        "bound_lower": ub if b.kind == "lower" else lb,
+        "ratios": ratios, "violations": int(viol.sum()),
+        "max_ratio": float(ratios.max()), "min_ratio": float(ratios.min()), "score": score,
+    }
+
+
+def _summary(res: dict, p0: float, alpha_ex: float, draw: int | None = None, full: bool = False) -> dict:
+    p = _stats.binom_pvalue(res["violations"], res["trials"], p0)
+    d = {
+        "point": res["point"], "draw": draw, "seed": res["seed"], "trials": res["trials"],
+        "violations": res["violations"], "p_value": p, "significant": bool(p <= alpha_ex),
+        "max_ratio": res["max_ratio"], "min_ratio": res["min_ratio"], "score": res["score"],
+    }
+    if full:
+        d.update({
+            "values": res["values"].tolist(), "ratios": res["ratios"].tolist(),
+            "bound_upper": res["bound_upper"], "bound_lower": res["bound_lower"],
+            "extras": {k: v.tolist() for k, v in res["extras"].items()},
+        })
+    return d
+
+
+# ----------------------------------------------------------------------------- reproduction
+
+
+def _claim_ref(claim: Claim) -> str | None:
+    """How the CLI can find ``claim``: ``"ID"`` for a catalog claim, else ``--claim path.py:attr``."""
+    try:
+        from . import catalog
+
+        if catalog.get(claim.id) == claim:
+            return f"'{claim.id}'"
+    except Exception:
+        pass
+    mod = sys.modules.get(getattr(claim.measure, "__module__", None) or "")
+    if mod is None:
+        return None
+    attr = next((k for k, v in vars(mod).items() if v is claim), None)
+    if attr is None:
+        attr = next((k for k, v in vars(mod).items() if isinstance(v, Claim) and v == claim), None)
+    if attr is None:
+        return None
+    f = getattr(mod, "__file__", None)
+    if f:
+        rel = os.path.relpath(os.path.abspath(f))
+        if not rel.startswith(".."):
+            return f"--claim {rel}:{attr}"
+    if mod.__name__ != "__main__":
+        return f"--claim {mod.__name__}:{attr}"
+    return None
+
+
+def reproduce_command(claim: Claim, point: Mapping, seed: int, trials: int, device: torch.device,
+                      dtype: torch.dtype, profile: Profile) -> str | None:
+    """The one-line shell command that recomputes one example exactly (None if the
+    claim is not importable: use :func:`reproduce` from Python then)."""
+    ref = _claim_ref(claim)
+    if ref is None:
+        return None
+    pj = json.dumps(dict(point), sort_keys=True)
+    prof = f" --profile {profile.name}" if profile.name in ("quick", "ci", "thorough") else ""
+    return (f"python -m claims reproduce {ref} --point '{pj}' --seed {int(seed)} --trials {int(trials)} "
+            f"--device {device} --dtype {str(dtype).replace('torch.', '')}{prof}")
+
+
+def reproduce(claim: Claim, point: Mapping, seed: int, trials: int, device: str = "cpu",
+              dtype: str | None = None, profile: str | Profile = "ci") -> dict:
+    """Recompute one example exactly; returns values, bounds, ratios, violations (lists)."""
+    from ovpmodel._checks import resolve_device, resolve_dtype
+
+    prof = get_profile(profile)
+    dev = resolve_device(device)
+    dt = resolve_dtype(dtype if dtype is not None else claim.dtype)
+    res = run_example(claim, point, seed, trials, dev, dt, prof)
+    out = _summary(res, claim.failure_prob, 1.0, full=True)
+    out.pop("significant")
+    out.pop("draw")
+    out["claim_id"] = claim.id
+    return out
+
+
+# ----------------------------------------------------------------------------- scalings
+
+
+def _resolve_base(claim: Claim, sc, ranges: Mapping[str, tuple], profile: Profile) -> dict:
+    base = sc.base(profile) if callable(sc.base) else (dict(sc.base) if sc.base is not None else {})
+    unknown = set(base) - set(ranges)
+    if unknown:
+        raise InvalidClaimError(f"Claim {claim.id!r}: scaling base names unknown parameters {sorted(unknown)}")
+    low = _low_point(ranges)
+    return {k: base.get(k, low[k]) for k in ranges if k != sc.param}
+
+
+def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, K: int, device, dtype,
+                 alpha_ex: float, reps: int) -> dict:
+    info: dict = {"param": sc.param, "exponent": sc.exponent, "relation": sc.relation,
+                  "tolerance": sc.tolerance, "series": sc.series, "note": sc.note}
+    grid = sc.grid_for(profile.name)
+    r = ranges[sc.param]
+    dropped = []
+    if r[0] == "choice":
+        keep = [g for g in grid if g in r[1]]
+    else:
+        keep = [g for g in grid if r[1] <= g <= r[2]]
+    dropped = [g for g in grid if g not in keep]
+    if r[0] == "int":
+        keep = [int(g) for g in keep]
+    info["grid"] = list(keep)
+    info["dropped"] = dropped
+    try:
+        base = _resolve_base(claim, sc, ranges, profile)
+    except InvalidClaimError as exc:
+        info.update(verdict="error", message=str(exc))
+        return info
+    info["base"] = base
+    if len(set(keep)) < 2:
+        info.update(verdict="inconclusive", message=(
+            f"fewer than 2 grid values of {sc.param} lie within profile {profile.name!r}'s limits "
+            f"(dropped {dropped}); use a larger profile or a per-profile grid"))
+        return info
+    ys, ratios = [], []
+    for j, g in enumerate(keep):
+        pt = dict(base)
+        pt[sc.param] = g
+        s = derive_seed(seed, "scaling", i, j)
+        try:
+            res = run_example(claim, pt, s, K, device, dtype, profile)
+        except (MeasureError, InvalidClaimError) as exc:
+            info.update(verdict="error", message=f"sweep point {pt}: {exc}",
+                        details=getattr(exc, "details", ""))
+            return info
+        if sc.series == "values":
+            y = res["values"]
+        elif sc.series in res["extras"]:
+            y = res["extras"][sc.series]
+        else:
+            info.update(verdict="error", message=(
+                f"scaling series {sc.series!r} not in the measurement's extras {sorted(res['extras'])}"))
+            return info
+        if not (np.isfinite(y).all() and (y > 0).all()):
+            info.update(verdict="error", message=(
+                f"scaling series {sc.series!r} has non-positive or non-finite values at {pt} "
+                f"(min {float(np.nanmin(y)):.3g}); a log-log fit needs positive values"))
+            return info
+        ys.append(y)
+        ratios.append(res["max_ratio"])
+    rng = np.random.default_rng(derive_seed(seed, "bootstrap", i))
+    slope, lo, hi = _stats.bootstrap_slope_ci(np.array(keep, float), np.stack(ys), alpha_ex, reps, rng)
+    e, tol = sc.exponent, sc.tolerance
+    verdict, msg = "ok", ""
+    rng_txt = f"slope {slope:.3f}, {100 * (1 - alpha_ex):.2f}% CI [{lo:.3f}, {hi:.3f}]"
+    if sc.relation == "at_most":
+        if lo > e + tol:
+            verdict, msg = "fail", f"{rng_txt} lies above the claimed exponent {e:g} (+{tol:g})"
+        elif hi < e:
+            verdict, msg = "loose", f"{rng_txt} lies below the claimed exponent {e:g}: the bound is loose"
+    elif sc.relation == "at_least":
+        if hi < e - tol:
+            verdict, msg = "fail", f"{rng_txt} lies below the claimed exponent {e:g} (-{tol:g})"
+        elif lo > e:
+            verdict, msg = "loose", f"{rng_txt} lies above the claimed exponent {e:g}: the bound is loose"
+    elif sc.relation == "equal":
+        if e + tol < lo or e - tol > hi:
+            verdict, msg = "fail", f"{rng_txt} excludes the claimed exponent {e:g} ± {tol:g}"
+    else:
+        verdict = "report"
+    if not msg:
+        msg = f"{rng_txt}; claimed {sc.relation} {e:g}"
+    info.update(verdict=verdict, message=msg, slope=slope, ci=[lo, hi], ci_level=1 - alpha_ex,
+                trials=K, bootstrap_reps=reps, max_ratio=float(max(ratios)),
+                means=[float(np.exp(np.log(y).mean())) for y in ys])
+    return info
+
+
+# ----------------------------------------------------------------------------- check
+
+
+def _versions() -> dict:
+    try:
+        own = importlib.metadata.version("ovpcheck")
+    except importlib.metadata.PackageNotFoundError:
+        own = "unknown"
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "scipy": scipy.__version__, "hypothesis": hypothesis.__version__, "ovpcheck": own,
+            "platform": platform.platform()}
+
+
+def _claim_dict(claim: Claim) -> dict:
+    regime = []
+    for p in claim.regime:
+        if isinstance(p, Choice):
+            regime.append({"name": p.name, "type": "choice", "options": list(p.options), "limit": p.limit})
+        else:
+            regime.append({"name": p.name, "type": "int" if isinstance(p, IntParam) else "float",
+                           "low": p.low, "high": p.high, "log": p.log, "limit": p.limit})
+    b = claim.bound
+    return {
+        "id": claim.id, "title": claim.title, "paper": claim.source.paper, "ref": claim.source.ref,
+        "source_note": claim.source.note, "paper_key": claim.paper_key, "family": claim.family,
+        "kind": claim.kind, "quantifier": claim.quantifier, "adversary": claim.adversary,
+        "failure_prob": claim.failure_prob, "statement_tex": claim.statement_tex,
+        "bound": {"kind": b.kind, "constant": b.constant, "lower_constant": b.lower_constant,
+                  "provenance": b.provenance, "shape_tex": b.shape_tex},
+        "regime": regime, "tags": list(claim.tags), "notes": claim.notes, "dtype": claim.dtype,
+        "scalings": [{"param": s.param, "exponent": s.exponent, "relation": s.relation,
+                      "tolerance": s.tolerance, "series": s.series, "note": s.note} for s in claim.scalings],
+    }
+
+
+def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.device = "cpu",
+          dtype: str | torch.dtype | None = None, seed: int = 0,
+          progress: Callable[[str], None] | None = None) -> ClaimResult:
+    """Try to falsify ``claim``; return a :class:`ClaimResult`.
+
+    * ``profile`` — ``"quick"``, ``"ci"``, ``"thorough"`` or a :class:`Profile`.
+    * ``device`` / ``dtype`` — where and in what precision the measure runs
+      (``dtype=None``: the claim's own ``dtype``).
+    * ``seed`` — base seed; changes every example seed and Hypothesis' own seed.
+    * ``progress`` — optional callable receiving one-line progress messages.
+
+    Verdicts: ``fail`` (an example had significantly many violations, or a
+    scaling exponent is significantly off; carries ``counterexample`` and its
+    ``reproduce`` command), ``pass`` (with ``stats['power']``), ``inconclusive``
+    (the profile's budget cannot detect violation rates <= max_detectable_rate
+    with probability >= power_target, or no valid example could be run),
+    ``error`` (the measure raised, returned NaN/inf or a wrong shape, or the bound
+    shape was not positive at a drawn point; never a pass).
+
+    Raises ``InvalidClaimError`` (a ``ValueError``) before running anything for an
+    invalid claim, a regime outside the profile's limits, or a non-positive bound
+    shape at the regime's low corner; ``ValueError`` for an unknown profile,
+    device, dtype or a bad seed.
+    """
+    from ovpmodel._checks import resolve_device, resolve_dtype
+
+    t0 = time.monotonic()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    if not isinstance(claim, Claim):
+        raise TypeError(f"check() expects a claims.Claim, got {type(claim).__name__}")
+    prof = get_profile(profile)
+    dev = resolve_device(device)
+    dt = resolve_dtype(dtype if dtype is not None else claim.dtype)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    say = progress or (lambda msg: None)
+
+    ranges = resolve_ranges(claim, prof)
+    low = _low_point(ranges)
+    if claim.constraint is None or claim.constraint(low):
+        try:
+            claim.bound.evaluate_shape(low)
+        except InvalidClaimError as exc:
+            raise InvalidClaimError(f"Claim {claim.id!r}: {exc}") from None
+
+    n_examples = prof.max_examples if claim.examples is None else claim.examples
+    n_scal = sum(1 for s in claim.scalings if s.relation != "report")
+    n_tests = max(1, n_examples + n_scal)
+    alpha, alpha_ex = prof.alpha, prof.alpha / n_tests
+    K = prof.trials
+    p0 = claim.failure_prob
+    crit = _stats.critical_count(K, p0, alpha_ex)
+    reps = int(min(50_000, max(prof.bootstrap_reps, math.ceil(20 / (alpha_ex / 2)))))
+
+    examples: list[dict] = []
+    failing: dict[str, dict] = {}
+    state = {"first": None, "best": None, "shrinks": 0, "error": None, "error_details": "", "unsat": False}
+
+    def over_time() -> bool:
+        return time.monotonic() - t0 > prof.time_budget_s
+
+    def body(case):
+        point, draw = case
+        if claim.constraint is not None and not claim.constraint(point):
+            hypothesis.reject()
+        key = json.dumps([point, draw], sort_keys=True)
+        if key not in failing:
+            _evaluate(point, draw, key)
+        if key in failing:
+            state["best"] = failing[key]
+            # one raise site: Hypothesis tells failures apart by where they are raised
+            raise _Significant(failing[key])
+
+    def _evaluate(point, draw, key):
+        if state["first"] is None:
+            if len(examples) >= n_examples or (examples and over_time()):
+                raise _StopSearch()
+        else:
+            if state["shrinks"] >= prof.max_shrinks or over_time():
+                raise _StopSearch()
+            state["shrinks"] += 1
+        ex_seed = derive_seed(seed, draw)
+        try:
+            res = run_example(claim, point, ex_seed, K, dev, dt, prof)
+        except (MeasureError, InvalidClaimError) as exc:
+            if state["first"] is None:
+                state["error"] = str(exc)
+                state["error_details"] = getattr(exc, "details", "")
+                raise _StopSearch() from None
+            return  # broke while shrinking: not a smaller counterexample
+        summ = _summary(res, p0, alpha_ex, draw=draw)
+        if state["first"] is None:
+            examples.append(summ)
+            say(f"{claim.id}: example {len(examples)}/{n_examples} {point} "
+                f"violations {summ['violations']}/{K} p={summ['p_value']:.3g}")
+        if math.isfinite(res["score"]):
+            hypothesis.target(res["score"], label="ratio")
+        if summ["significant"]:
+            full = _summary(res, p0, alpha_ex, draw=draw, full=True)
+            failing[key] = full
+            if state["first"] is None:
+                state["first"] = full
+
+    hyp_error = None
+    shrunk = None
+    if n_examples > 0:
+        search = hypothesis.given(case=point_strategy(claim, ranges))(body)
+        search = hypothesis.seed(seed)(search)
+        search = prof.hypothesis_settings(max_examples=n_examples)(search)
+        try:
+            search()
+        except _Significant as exc:
+            shrunk = exc.result
+        except _StopSearch:
+            shrunk = state["best"]
+        except Unsatisfiable:
+            state["unsat"] = True
+        except Exception as exc:  # e.g. the constraint raised
+            hyp_error = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+    findings: list[str] = []
+    counterexample = None
+    if shrunk is not None:
+        # Re-run the shrunk example once so the reported numbers are exactly what
+        # the reproduction command recomputes.
+        try:
+            rerun = _summary(run_example(claim, shrunk["point"], shrunk["seed"], K, dev, dt, prof),
+                             p0, alpha_ex, draw=shrunk["draw"], full=True)
+            if rerun["values"] != shrunk["values"]:
+                findings.append("measure is not deterministic: re-running the counterexample with the same "
+                                "seed gave different values")
+            counterexample = rerun
+        except (MeasureError, InvalidClaimError) as exc:
+            counterexample = shrunk
+            findings.append(f"re-running the counterexample failed: {exc}")
+        counterexample["reproduce"] = reproduce_command(claim, counterexample["point"], counterexample["seed"],
+                                                        K, dev, dt, prof)
+        counterexample["reproduce_python"] = (
+            f"claims.reproduce(claim, point={json.dumps(counterexample['point'], sort_keys=True)}, "
+            f"seed={counterexample['seed']}, trials={K}, device='{dev}', "
+            f"dtype='{str(dt).replace('torch.', '')}', profile={prof.name!r})")
+
+    scal_results = []
+    for i, sc in enumerate(claim.scalings):
+        if state["error"] is not None or hyp_error is not None:
+            break
+        say(f"{claim.id}: scaling in {sc.param}")
+        scal_results.append(_run_scaling(claim, i, sc, ranges, prof, seed, K, dev, dt, alpha_ex, reps))
+
+    # ---------------------------------------------------------------- statistics
+    pool = list(examples)
+    tot_trials = sum(e["trials"] for e in pool)
+    tot_viol = sum(e["violations"] for e in pool)
+    n_run = len(pool)
+    power = _stats.detectable_rate(K, crit, prof.power_target, n_run) if n_run else math.inf
+    cands = pool + ([counterexample] if counterexample else [])
+    worst = max(cands, key=lambda e: e["score"]) if cands else None
+    if claim.bound.kind == "lower":
+        tight = min((e["min_ratio"] for e in cands), default=None)
+    else:
+        tight = max((e["max_ratio"] for e in cands), default=None)
+    ci = _stats.clopper_pearson(tot_viol, tot_trials, 1 - alpha) if tot_trials else (0.0, 1.0)
+    stats = {
+        "examples_planned": n_examples, "examples_run": n_run, "trials_per_example": K,
+        "total_trials": tot_trials, "total_violations": tot_viol,
+        "violation_rate": (tot_viol / tot_trials) if tot_trials else None,
+        "violation_rate_ci": list(ci), "ci_level": 1 - alpha, "failure_prob": p0,
+        "alpha": alpha, "alpha_per_test": alpha_ex, "n_tests": n_tests, "critical_count": crit,
+        "power": power if math.isfinite(power) else None, "power_target": prof.power_target, "max_detectable_rate": prof.max_detectable_rate,
+        "tightness": tight, "max_ratio": max((e["max_ratio"] for e in cands), default=None),
+        "min_ratio": min((e["min_ratio"] for e in cands), default=None),
+        "shrink_runs": state["shrinks"],
+        "fitted_exponents": [{"param": s["param"], "slope": s.get("slope"), "ci": s.get("ci"),
+                              "claimed": s["exponent"], "relation": s["relation"], "verdict": s["verdict"]}
+                             for s in scal_results],
+    }
+    rule = (
+        f"Per example: exact one-sided binomial test of the violations v among K={K} trials against the "
+        f"allowed failure probability p0={p0:g}, p = P(Binom(K, p0) >= v)"
+        + (" (p0 = 0: any violation rejects)" if p0 == 0 else "")
+        + f"; reject at alpha_ex = alpha/(examples + non-report scalings) = {alpha:g}/{n_tests} = {alpha_ex:.3g} "
+        f"(Bonferroni: claim-level false-fail rate <= {alpha:g}); smallest rejected count {crit}. "
+        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, {reps}-rep bootstrap "
+        f"(trials resampled within grid points) percentile CI at level 1-alpha_ex. Power: smallest violation "
+        f"rate p1 at which at least one of the examples run rejects with probability >= {prof.power_target:g}; "
+        f"inconclusive if p1 > {prof.max_detectable_rate:g} or no valid example ran."
+    )
+
+    # ---------------------------------------------------------------- verdict
+    error_text = None
+    scal_err = [s for s in scal_results if s["verdict"] == "error"]
+    scal_fail = [s for s in scal_results if s["verdict"] == "fail"]
+    scal_inc = [s for s in scal_results if s["verdict"] == "inconclusive"]
+    findings += [f"scaling in {s['param']} is loose: {s['message']}" for s in scal_results if s["verdict"] == "loose"]
+    b = claim.bound
+    if state["error"] is not None or hyp_error is not None or scal_err:
+        verdict = "error"
+        if state["error"] is not None:
+            message, error_text = state["error"], state["error_details"] or state["error"]
+        elif hyp_error is not None:
+            message, error_text = f"the search broke: {hyp_error[0]}", hyp_error[1]
+        else:
+            message = f"scaling in {scal_err[0]['param']}: {scal_err[0]['message']}"
+            error_text = scal_err[0].get("details") or message
+    elif counterexample is not None or scal_fail:
+        verdict = "fail"
+        parts = []
+        if counterexample is not None:
+            c = counterexample
+            parts.append(
+                f"{c['violations']}/{K} trials violate the {b.kind} bound at {json.dumps(c['point'], sort_keys=True)} "
+                f"(p = {c['p_value']:.3g} <= alpha_ex = {alpha_ex:.3g}, allowed failure prob {p0:g}); "
+                f"measured/bound max {c['max_ratio']:.4g}, min {c['min_ratio']:.4g}; worst ratio seen "
+                f"{worst['max_ratio'] if b.kind != 'lower' else worst['min_ratio']:.4g}")
+        for s in scal_fail:
+            parts.append(f"scaling in {s['param']}: {s['message']}")
+        message = "; ".join(parts)
+        if counterexample is not None and counterexample.get("reproduce"):
+            message += f" — reproduce: {counterexample['reproduce']}"
+    elif n_examples > 0 and n_run == 0:
+        verdict = "inconclusive"
+        message = ("no valid example could be run (the constraint rejected every drawn point"
+                   + (" or the time budget ran out" if over_time() else "") + ")")
+    elif n_examples > 0 and power > prof.max_detectable_rate:
+        verdict = "inconclusive"
+        message = (f"budget too small: {n_run} example(s) x K={K} trials at alpha_ex={alpha_ex:.3g} detect only "
+                   f"violation rates >= {power:.3g} with probability {prof.power_target:g} "
+                   f"(> {prof.max_detectable_rate:g}); {tot_viol}/{tot_trials} violations seen; use a larger profile")
+    elif scal_inc:
+        verdict = "inconclusive"
+        message = "; ".join(f"scaling in {s['param']}: {s['message']}" for s in scal_inc)
+    else:
+        verdict = "pass"
+        parts = []
+        if n_run:
+            parts.append(
+                f"{tot_viol}/{tot_trials} violations over {n_run} example(s) (rate {1 - alpha:g}-CI "
+                f"[{ci[0]:.3g}, {ci[1]:.3g}], allowed {p0:g}); would detect a violation rate >= {power:.3g} "
+                f"with probability >= {prof.power_target:g}; tightness {tight:.4g}")
+        for s in scal_results:
+            parts.append(f"scaling in {s['param']}: {s['message']}")
+        message = "; ".join(parts)
+
+    result = ClaimResult(
+        claim_id=claim.id, title=claim.title, verdict=verdict, message=message, decision_rule=rule,
+        claim=_claim_dict(claim), stats=stats, examples=examples, scalings=scal_results,
+        counterexample=counterexample, worst_example=worst, findings=findings, error=error_text,
+        seed=seed, profile=prof.to_dict(), device=str(dev), dtype=str(dt).replace("torch.", ""),
+        versions=_versions(), wall_time_s=time.monotonic() - t0, started=started,
+    )
+    say(result.summary_line())
+    return result

@@ -1,0 +1,127 @@
+"""Profiles: how hard to try. Hypothesis settings plus trial counts and size caps.
+
+* ``quick`` — developer loop, seconds per claim (default outside CI).
+* ``ci`` — derandomized, bounded time; the gate (default when ``$CI`` is set).
+* ``thorough`` — large widths, many trials; meant for a GPU.
+
+Each profile is also registered with Hypothesis as ``claims-<name>``.
+A custom profile is a ``Profile(...)`` value passed to ``check(profile=...)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, Verbosity
+
+from ._claim import InvalidClaimError
+
+__all__ = ["Profile", "PROFILES", "get_profile", "LIMIT_KEYS"]
+
+LIMIT_KEYS = ("width", "depth", "n", "seq_len", "steps")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A testing budget.
+
+    ``max_examples`` parameter points per claim, ``trials`` (K) per point,
+    ``limits`` caps on sizes (keys ``width``, ``depth``, ``n``, ``seq_len``, ``steps``),
+    ``alpha`` the claim-level false-fail rate, ``power_target`` / ``max_detectable_rate``
+    (a pass must detect a violation rate <= max_detectable_rate with probability >=
+    power_target, else inconclusive), ``time_budget_s`` per claim (no new examples or
+    shrinks after it), ``max_shrinks`` shrink steps after a failure, ``derandomize``.
+    """
+
+    name: str
+    max_examples: int
+    trials: int
+    limits: Mapping[str, float] = field(default_factory=dict)
+    alpha: float = 0.01
+    power_target: float = 0.9
+    max_detectable_rate: float = 0.5
+    time_budget_s: float = 60.0
+    max_shrinks: int = 25
+    derandomize: bool = False
+    bootstrap_reps: int = 2000
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidClaimError(f"Profile.name must be a non-empty string, got {self.name!r}")
+        for f in ("max_examples", "trials"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise InvalidClaimError(f"Profile {self.name!r}: {f} must be an int >= 1, got {v!r}")
+        if not (0 < self.alpha < 1):
+            raise InvalidClaimError(f"Profile {self.name!r}: alpha must lie in (0, 1), got {self.alpha!r}")
+        if not (0 < self.power_target < 1):
+            raise InvalidClaimError(f"Profile {self.name!r}: power_target must lie in (0, 1)")
+        if not (0 < self.max_detectable_rate <= 1):
+            raise InvalidClaimError(f"Profile {self.name!r}: max_detectable_rate must lie in (0, 1]")
+        if not (self.time_budget_s > 0 and math.isfinite(self.time_budget_s)):
+            raise InvalidClaimError(f"Profile {self.name!r}: time_budget_s must be finite and > 0")
+        if self.bootstrap_reps < 1000:
+            raise InvalidClaimError(f"Profile {self.name!r}: bootstrap_reps must be >= 1000")
+        unknown = set(self.limits) - set(LIMIT_KEYS)
+        if unknown:
+            raise InvalidClaimError(
+                f"Profile {self.name!r}: unknown limit keys {sorted(unknown)}; allowed {LIMIT_KEYS}"
+            )
+        object.__setattr__(self, "limits", dict(self.limits))
+
+    def hypothesis_settings(self, max_examples: int | None = None) -> hypothesis.settings:
+        """The Hypothesis settings this profile runs a claim's search under."""
+        return hypothesis.settings(
+            max_examples=self.max_examples if max_examples is None else max_examples,
+            derandomize=self.derandomize,
+            deadline=None,
+            database=None,
+            print_blob=False,
+            report_multiple_bugs=False,
+            verbosity=Verbosity.quiet,
+            phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "max_examples": self.max_examples, "trials": self.trials,
+            "limits": dict(self.limits), "alpha": self.alpha, "power_target": self.power_target,
+            "max_detectable_rate": self.max_detectable_rate, "time_budget_s": self.time_budget_s,
+            "max_shrinks": self.max_shrinks, "derandomize": self.derandomize,
+            "bootstrap_reps": self.bootstrap_reps,
+        }
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        "quick", max_examples=3, trials=8,
+        limits={"width": 512, "depth": 8, "n": 16, "seq_len": 8, "steps": 200},
+        time_budget_s=20.0, max_shrinks=8,
+    ),
+    "ci": Profile(
+        "ci", max_examples=4, trials=16,
+        limits={"width": 1024, "depth": 8, "n": 16, "seq_len": 10, "steps": 400},
+        time_budget_s=90.0, max_shrinks=20, derandomize=True,
+    ),
+    "thorough": Profile(
+        "thorough", max_examples=20, trials=64,
+        limits={"width": 8192, "depth": 32, "n": 64, "seq_len": 32, "steps": 2000},
+        time_budget_s=1800.0, max_shrinks=100,
+    ),
+}
+
+for _p in PROFILES.values():
+    hypothesis.settings.register_profile(f"claims-{_p.name}", _p.hypothesis_settings())
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    """Resolve a profile name or value; unknown names raise ``ValueError`` listing the choices."""
+    if isinstance(profile, Profile):
+        return profile
+    if isinstance(profile, str) and profile in PROFILES:
+        return PROFILES[profile]
+    raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)} or pass a claims.Profile")
