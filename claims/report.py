@@ -1,0 +1,765 @@
+"""The HTML claim report: one self-contained page from a results JSON file.
+
+API::
+
+    render_html(results_json_path, html_path)                  -> html_path
+    render_comparison(old_json_path, new_json_path, html_path,
+                      tightness_factor=1.5)                     -> html_path
+    build_html(doc) / build_comparison(old_doc, new_doc)        -> str
+    compare_results(old_doc, new_doc, tightness_factor=1.5)     -> dict
+
+Command line::
+
+    python -m claims.report render  reports/claims.json [-o reports/claims.html]
+    python -m claims.report compare old.json new.json [-o reports/compare.html] [--factor 1.5]
+
+The page has inline CSS, inline SVG plots (``claims._svg``), statements as
+MathML (``claims._mathml``) and a few lines of inline JavaScript for sorting,
+filtering and copying; it needs nothing but a browser and reads fine with
+scripts off. Every value from the JSON is HTML-escaped (Jinja2 autoescape);
+missing optional fields show "—" instead of failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import subprocess
+import sys
+from typing import Any, Iterable
+
+import jinja2
+from markupsafe import Markup
+
+from ._mathml import tex_to_html
+from ._svg import fmt_num, strip_plot, xy_plot, PALETTE
+from . import _report_templates as _T
+
+__all__ = ["render_html", "render_comparison", "build_html", "build_comparison", "compare_results",
+           "load_results", "main", "VERDICTS", "DEFAULT_TIGHTNESS_FACTOR"]
+
+VERDICTS = ("pass", "fail", "inconclusive", "error")
+DEFAULT_TIGHTNESS_FACTOR = 1.5
+DASH = "—"
+_MAX_STRIP_GROUPS = 40
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def _get(d: Any, *keys, default=None):
+    """``d[k1][k2]...`` or ``default`` if any level is missing or not a dict/list."""
+    for k in keys:
+        if isinstance(d, dict):
+            d = d.get(k)
+        elif isinstance(d, (list, tuple)) and isinstance(k, int) and -len(d) <= k < len(d):
+            d = d[k]
+        else:
+            return default
+        if d is None:
+            return default
+    return d
+
+
+def _f(x) -> float | None:
+    """A finite float or None (also parses "inf"/"nan" strings, then rejects them)."""
+    if isinstance(x, bool) or x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _n(x, digits: int = 4) -> str:
+    """A number for display; strings like "inf" are shown as-is; missing -> "—"."""
+    if isinstance(x, str):
+        return {"inf": "∞", "-inf": "−∞", "nan": "NaN"}.get(x, x) or DASH
+    if isinstance(x, bool):
+        return str(x).lower()
+    return fmt_num(x, digits)
+
+
+def _sort_key(x) -> str:
+    v = _f(x)
+    return repr(v) if v is not None else ""
+
+
+def _s(x) -> str:
+    """Any value as display text (``None`` -> "—")."""
+    if x is None or x == "":
+        return DASH
+    if isinstance(x, float):
+        return _n(x)
+    if isinstance(x, (dict, list)):
+        return json.dumps(x, sort_keys=True, default=str)
+    return str(x)
+
+
+def _point(p) -> str:
+    if isinstance(p, dict):
+        return ", ".join(f"{k}={_n(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v}"
+                         for k, v in p.items()) or DASH
+    return _s(p)
+
+
+def _ci(ci, digits: int = 3) -> str:
+    if isinstance(ci, (list, tuple)) and len(ci) == 2:
+        return f"[{_n(ci[0], digits)}, {_n(ci[1], digits)}]"
+    return DASH
+
+
+def _uniq(values: Iterable) -> list:
+    out = []
+    for v in values:
+        if v is not None and v != "" and v not in out:
+            out.append(v)
+    return out
+
+
+def _join(values: Iterable, empty: str = DASH) -> str:
+    u = _uniq(values)
+    return ", ".join(_s(v) for v in u) if u else empty
+
+
+def _verdict(r: dict) -> str:
+    v = r.get("verdict")
+    return v.lower() if isinstance(v, str) and v else "unknown"
+
+
+def _duration(s) -> str:
+    v = _f(s)
+    if v is None:
+        return DASH
+    if v < 1:
+        return f"{v * 1000:.0f} ms"
+    if v < 120:
+        return f"{v:.1f} s"
+    if v < 7200:
+        return f"{v / 60:.1f} min"
+    return f"{v / 3600:.2f} h"
+
+
+def _git_commit_at(path: str) -> str | None:
+    """``git rev-parse HEAD`` in the directory of ``path`` (None on any failure)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(os.path.abspath(path)) or ".",
+                             capture_output=True, text=True, timeout=5)
+    except Exception:
+        return None
+    h = out.stdout.strip()
+    return h if out.returncode == 0 and h else None
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=False)
+    return env
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_results(path: str | os.PathLike) -> dict:
+    """Read a results file as plain dicts. Raises ``ValueError`` naming the file if it
+    is not JSON, not an ``ovpcheck-results`` file, or of an unsupported version."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("schema") != "ovpcheck-results":
+        sch = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise ValueError(f"{path}: not an ovpcheck-results file (schema={sch!r})")
+    if doc.get("version") != 1:
+        raise ValueError(f"{path}: results version {doc.get('version')!r} not supported (this report reads version 1)")
+    res = doc.get("results")
+    doc["results"] = [r for r in res if isinstance(r, dict)] if isinstance(res, list) else []
+    return doc
+
+
+# ----------------------------------------------------------------------------- per-claim view
+
+
+def _exponents(r: dict) -> list[dict]:
+    """Fitted exponents: from ``scalings`` (full) or ``stats.fitted_exponents``."""
+    rows = []
+    src = r.get("scalings") if isinstance(r.get("scalings"), list) and r.get("scalings") else \
+        _get(r, "stats", "fitted_exponents", default=[])
+    rel_sym = {"at_most": "≤", "at_least": "≥", "equal": "=", "report": "report"}
+    for s in src if isinstance(src, list) else []:
+        if not isinstance(s, dict):
+            continue
+        claimed = s.get("exponent", s.get("claimed"))
+        rel = s.get("relation", "")
+        tol = _f(s.get("tolerance")) or 0.0
+        sym = rel_sym.get(rel, _s(rel))
+        claim_txt = "reported only" if rel == "report" else f"{sym} {_n(claimed)}" + (f" ± {_n(tol)}" if tol else "")
+        slope = s.get("slope")
+        verdict = s.get("verdict", "")
+        param = _s(s.get("param"))
+        short = f"{param}: {_n(slope, 3)} {_ci(s.get('ci'))} vs {claim_txt}"
+        lvl = _f(s.get("ci_level"))
+        long = (f"fitted slope {_n(slope, 4)}, {('%.4g%% ' % (100 * lvl)) if lvl else ''}CI {_ci(s.get('ci'), 4)}; "
+                f"claimed {claim_txt}" + (f" — {verdict}" if verdict else ""))
+        if slope is None and s.get("message"):
+            long = f"{_s(s.get('message'))}" + (f" — {verdict}" if verdict else "")
+            short = f"{param}: {verdict or DASH}"
+        rows.append({"param": param, "short": short, "long": long, "slope": slope, "ci": s.get("ci"),
+                     "claimed": claimed, "verdict": verdict})
+    return rows
+
+
+def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
+    grid, means = s.get("grid"), s.get("means")
+    if not isinstance(grid, list) or not isinstance(means, list) or len(grid) != len(means) or len(grid) < 2:
+        return None
+    pairs = [(_f(x), _f(y)) for x, y in zip(grid, means)]
+    pairs = [(x, y) for x, y in pairs if x and y and x > 0 and y > 0]
+    if len(pairs) < 2:
+        return None
+    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    layers: list[dict] = []
+    # per-trial values (optional: "values" = list per grid point) as light points
+    vals = s.get("values")
+    if isinstance(vals, list) and len(vals) == len(grid):
+        px, py = [], []
+        for g, vs in zip(grid, vals):
+            if isinstance(vs, list):
+                for v in vs:
+                    px.append(g)
+                    py.append(v)
+        if px:
+            layers.append({"kind": "points", "x": px, "y": py, "color": "#9ecae1", "r": 2.2, "opacity": 0.6,
+                           "label": "trials"})
+    lx = [math.log(x) for x in xs]
+    ly = [math.log(y) for y in ys]
+    cx, cy = sum(lx) / len(lx), sum(ly) / len(ly)
+    xfine = [math.exp(min(lx) + (max(lx) - min(lx)) * t / 20) for t in range(21)]
+    slope = _f(s.get("slope"))
+    ci = s.get("ci") if isinstance(s.get("ci"), list) and len(s.get("ci")) == 2 else None
+    if slope is not None and ci and _f(ci[0]) is not None and _f(ci[1]) is not None:
+        lo_s, hi_s = _f(ci[0]), _f(ci[1])
+        ylo, yhi = [], []
+        for x in xfine:
+            a = math.exp(cy + lo_s * (math.log(x) - cx))
+            b = math.exp(cy + hi_s * (math.log(x) - cx))
+            ylo.append(min(a, b))
+            yhi.append(max(a, b))
+        layers.append({"kind": "band", "x": xfine, "ylo": ylo, "yhi": yhi, "color": "#1f77b4",
+                       "label": f"slope CI {_ci(ci)}"})
+    if slope is not None:
+        layers.append({"kind": "line", "x": xfine, "y": [math.exp(cy + slope * (math.log(x) - cx)) for x in xfine],
+                       "color": "#1f77b4", "label": f"fit: slope {_n(slope, 3)}"})
+    bounds = s.get("bounds") if isinstance(s.get("bounds"), list) else s.get("bound") if isinstance(s.get("bound"), list) else None
+    claimed = _f(s.get("exponent", s.get("claimed")))
+    if bounds and len(bounds) == len(grid):
+        layers.append({"kind": "line", "x": list(grid), "y": bounds, "color": "#d62728", "dash": "6 3",
+                       "label": "bound (constant × shape)"})
+    elif claimed is not None:
+        layers.append({"kind": "line", "x": xfine, "y": [math.exp(cy + claimed * (math.log(x) - cx)) for x in xfine],
+                       "color": "#d62728", "dash": "6 3",
+                       "label": f"claimed slope {_n(claimed)} (through the data's centre)"})
+    lo_v, hi_v = s.get("q_lo"), s.get("q_hi")
+    pts = {"kind": "points", "x": xs, "y": ys, "color": "#08306b", "label": "geometric mean per grid point"}
+    if isinstance(lo_v, list) and isinstance(hi_v, list) and len(lo_v) == len(hi_v) == len(xs):
+        pts["yerr_lo"], pts["yerr_hi"] = lo_v, hi_v
+    layers.append(pts)
+    series = _s(s.get("series") or "values")
+    param = _s(s.get("param"))
+    svg = xy_plot(layers, xlabel=f"{param} (log scale)", ylabel=f"measured: {series} (log)",
+                  title=f"Scaling in {param}", aria=f"scaling of {series} in {param}")
+    if not svg:
+        return None
+    msg = s.get("message") or ""
+    return {"svg": Markup(svg), "caption": f"{unit}: measured {series} vs {param} on log-log axes; "
+            f"fitted line with its slope confidence band; {msg}"}
+
+
+def _strip(r: dict) -> dict | None:
+    groups = []
+    exs = [e for e in (r.get("examples") or []) if isinstance(e, dict)]
+    shown = exs
+    note = ""
+    if len(exs) > _MAX_STRIP_GROUPS:
+        shown = sorted(exs, key=lambda e: -(_f(e.get("score")) or -math.inf))[:_MAX_STRIP_GROUPS]
+        note = f" (the {_MAX_STRIP_GROUPS} worst of {len(exs)} examples)"
+    for i, e in enumerate(shown):
+        groups.append({"label": f"{i + 1}: {_point(e.get('point'))}", "values": e.get("ratios") or [],
+                       "lo": e.get("min_ratio"), "hi": e.get("max_ratio"), "hit": bool(e.get("significant"))})
+    ce = r.get("counterexample")
+    if isinstance(ce, dict):
+        groups.append({"label": "counterexample", "values": ce.get("ratios") or [], "lo": ce.get("min_ratio"),
+                       "hi": ce.get("max_ratio"), "color": "#d62728"})
+    we = r.get("worst_example")
+    if isinstance(we, dict) and we.get("ratios") and we is not ce and we.get("ratios") != _get(ce, "ratios"):
+        groups.append({"label": "worst", "values": we.get("ratios"), "lo": we.get("min_ratio"),
+                       "hi": we.get("max_ratio"), "color": "#ff7f0e"})
+    if not groups:
+        return None
+    allv = [v for g in groups for v in (list(g["values"]) + [g["lo"], g["hi"]]) if _f(v) is not None]
+    pos = [_f(v) for v in allv if _f(v) and _f(v) > 0]
+    ylog = len(pos) == len(allv) and pos and max(pos) / min(pos) > 50
+    svg = strip_plot(groups, ylog=bool(ylog), title="measured / bound over trials",
+                     aria="distribution of measured over bound")
+    if not svg:
+        return None
+    return {"svg": Markup(svg), "caption": "One column per example: bars span min..max of measured/bound over its "
+            "trials, dots are individual trials where recorded (the counterexample keeps all). Dashed line: "
+            "measured = bound." + note}
+
+
+def _adv_plot(r: dict) -> dict | None:
+    """∀-claims: random vs adversarial side by side (from measurement extras)."""
+    cands = [r.get("counterexample"), r.get("worst_example")] + list(r.get("examples") or [])
+    for e in cands:
+        ex = _get(e, "extras")
+        if not isinstance(ex, dict):
+            continue
+        rk = next((k for k in ex if "random" in k.lower() or k.lower().startswith("rand")), None)
+        ak = next((k for k in ex if "adv" in k.lower() or "worst" in k.lower() or "pgd" in k.lower()), None)
+        if rk and ak and isinstance(ex[rk], list) and isinstance(ex[ak], list):
+            groups = [{"label": rk, "values": ex[rk], "color": "#1f77b4"},
+                      {"label": ak, "values": ex[ak], "color": "#d62728"}]
+            vals = [_f(v) for v in ex[rk] + ex[ak] if _f(v) is not None]
+            if not vals:
+                continue
+            ylog = min(vals) > 0 and max(vals) / min(vals) > 50
+            svg = strip_plot(groups, ylabel="measured", ref=None, ylog=ylog, width=300,
+                             title="random vs adversarial", aria="random versus adversarial")
+            if svg:
+                return {"svg": Markup(svg), "caption": f"Same point {_point(e.get('point'))}: the quantity under "
+                        f"random perturbations ({rk}) vs the adversary's worst case ({ak}), one dot per trial."}
+    return None
+
+
+def _trajectories(r: dict) -> list[dict]:
+    """Normalise optional trajectory data to ``[{label, step, loss}]``."""
+    raw = r.get("trajectories")
+    if raw is None:
+        raw = _get(r, "extras", "trajectories")
+    out = []
+    if isinstance(raw, dict):
+        raw = [{"label": k, **(v if isinstance(v, dict) else {"loss": v})} for k, v in raw.items()]
+    if isinstance(raw, list):
+        for t in raw:
+            if not isinstance(t, dict):
+                continue
+            loss = t.get("loss") or t.get("losses") or t.get("values")
+            if not isinstance(loss, list) or not loss:
+                continue
+            step = t.get("step") or t.get("steps") or list(range(len(loss)))
+            label = t.get("label")
+            if label is None:
+                w = t.get("width", t.get("m"))
+                label = f"m = {_s(w)}" if w is not None else f"run {len(out) + 1}"
+            out.append({"label": _s(label), "step": step, "loss": loss})
+    return out
+
+
+def _traj_plot(r: dict) -> dict | None:
+    ts = _trajectories(r)
+    if not ts:
+        return None
+    layers = [{"kind": "line", "x": t["step"], "y": t["loss"], "label": t["label"], "color": PALETTE[i % len(PALETTE)]}
+              for i, t in enumerate(ts[:10])]
+    svg = xy_plot(layers, xlabel="step", ylabel="loss (log)", xlog=False, ylog=True, title="Training loss",
+                  aria="log loss versus step")
+    if not svg:
+        return None
+    return {"svg": Markup(svg), "caption": "Loss vs step on a log scale, one line per width (linear convergence is a straight line)."}
+
+
+def _counterexample(r: dict) -> dict | None:
+    ce = r.get("counterexample")
+    if not isinstance(ce, dict):
+        return None
+    values = [v for v in (_f(x) for x in (ce.get("values") or [])) if v is not None]
+    bu, bl = ce.get("bound_upper"), ce.get("bound_lower")
+    kind = _get(r, "claim", "bound", "kind", default="upper")
+    if values:
+        if kind == "lower":
+            meas = f"min measured {_n(min(values))} vs lower bound {_n(bl)}"
+        elif kind == "two-sided":
+            meas = (f"measured in [{_n(min(values))}, {_n(max(values))}] vs allowed "
+                    f"[{_n(bl)}, {_n(bu)}]")
+        else:
+            meas = f"max measured {_n(max(values))} vs bound {_n(bu)}"
+    else:
+        meas = f"bound {_n(bu if bu is not None else bl)}"
+    return {"point": _point(ce.get("point")), "seed": _s(ce.get("seed")), "trials": _s(ce.get("trials")),
+            "violations": _s(ce.get("violations")), "p": _n(ce.get("p_value"), 3), "measured": meas,
+            "max_ratio": _n(ce.get("max_ratio")), "min_ratio": _n(ce.get("min_ratio")),
+            "reproduce": ce.get("reproduce") or "", "reproduce_python": ce.get("reproduce_python") or ""}
+
+
+def _regime(r: dict) -> list[dict]:
+    limits = _get(r, "profile", "limits", default={})
+    out = []
+    for p in _get(r, "claim", "regime", default=[]) or []:
+        if not isinstance(p, dict):
+            continue
+        if p.get("type") == "choice":
+            rng = "{" + ", ".join(_s(o) for o in (p.get("options") or [])) + "}"
+        else:
+            rng = f"[{_n(p.get('low'))}, {_n(p.get('high'))}]" + (" (log-uniform)" if p.get("log") else "")
+        note = ""
+        lim = p.get("limit")
+        if lim:
+            cap = limits.get(lim) if isinstance(limits, dict) else None
+            hi = _f(p.get("high"))
+            if cap is not None and hi is not None and _f(cap) is not None and _f(cap) < hi:
+                note = f"capped at {_n(cap)} by the profile's {lim} limit"
+            else:
+                note = f"profile limit: {lim}"
+        out.append({"name": _s(p.get("name")), "range": rng, "note": note})
+    return out
+
+
+def _claim_view(r: dict, idx: int) -> dict:
+    c = r.get("claim") if isinstance(r.get("claim"), dict) else {}
+    st = r.get("stats") if isinstance(r.get("stats"), dict) else {}
+    cid = _s(r.get("claim_id") or c.get("id") or f"(claim {idx + 1})")
+    verdict = _verdict(r)
+    vclass = verdict if verdict in VERDICTS else "unknown"
+    stmt_tex = c.get("statement_tex") or r.get("statement_tex")
+    stmt_html, _ok = tex_to_html(stmt_tex)
+    b = c.get("bound") if isinstance(c.get("bound"), dict) else {}
+    shape_html = Markup(tex_to_html(b["shape_tex"], display=False)[0]) if b.get("shape_tex") else ""
+    bkind = b.get("kind") or DASH
+    if bkind == "two-sided":
+        bdesc = f"{_n(b.get('lower_constant'))} × shape ≤ measured ≤ {_n(b.get('constant'))} × shape"
+    elif bkind == "lower":
+        bdesc = f"measured ≥ {_n(b.get('constant'))} × shape"
+    elif bkind == "upper":
+        bdesc = f"measured ≤ {_n(b.get('constant'))} × shape"
+    else:
+        bdesc = DASH
+    trials = st.get("total_trials")
+    viol = st.get("total_violations")
+    lvl = _f(st.get("ci_level"))
+    exps = _exponents(r)
+    plots = []
+    for k, s in enumerate(r.get("scalings") or []):
+        if isinstance(s, dict):
+            p = _scaling_plot(r, s, f"Sweep {k + 1}")
+            if p:
+                plots.append(p)
+    for fn in (_strip, _adv_plot, _traj_plot):
+        try:
+            p = fn(r)
+        except Exception:  # a malformed optional field must not break the page
+            p = None
+        if p:
+            plots.append(p)
+    we = r.get("worst_example") if isinstance(r.get("worst_example"), dict) else None
+    ce = r.get("counterexample")
+    worst = None
+    if we and not (isinstance(ce, dict) and we.get("point") == ce.get("point") and we.get("seed") == ce.get("seed")):
+        worst = {"point": _point(we.get("point")), "seed": _s(we.get("seed")), "violations": _s(we.get("violations")),
+                 "trials": _s(we.get("trials")), "max_ratio": _n(we.get("max_ratio")), "min_ratio": _n(we.get("min_ratio"))}
+    examples = []
+    for e in r.get("examples") or []:
+        if isinstance(e, dict):
+            examples.append({"point": _point(e.get("point")), "seed": _s(e.get("seed")),
+                             "violations": _s(e.get("violations")), "trials": _s(e.get("trials")),
+                             "p": _n(e.get("p_value"), 3), "max_ratio": _n(e.get("max_ratio")),
+                             "min_ratio": _n(e.get("min_ratio")),
+                             "significant": "yes" if e.get("significant") else "no"})
+    power = st.get("power")
+    power_txt = (f"would detect a violation rate ≥ {_n(power, 3)} with probability ≥ {_n(st.get('power_target'))}"
+                 if _f(power) is not None else DASH)
+    findings = r.get("findings") if isinstance(r.get("findings"), list) else ([r["findings"]] if r.get("findings") else [])
+    prof = r.get("profile")
+    prof_name = prof.get("name") if isinstance(prof, dict) else prof
+    tight = st.get("tightness", r.get("tightness"))
+    return {
+        "anchor": f"claim-{idx + 1}", "id": cid, "title": _s(r.get("title") or c.get("title")),
+        "verdict": verdict, "verdict_class": vclass,
+        "verdict_rank": {"fail": 0, "error": 1, "inconclusive": 2, "pass": 3}.get(verdict, 4),
+        "paper": _s(c.get("paper")), "paper_key": _s(c.get("paper_key") or c.get("paper")),
+        "ref": _s(c.get("ref")), "source_note": c.get("source_note") or "",
+        "family": _s(c.get("family") or r.get("family")), "kind": _s(c.get("kind")),
+        "quantifier": _s(c.get("quantifier")), "adversary": c.get("adversary") or "",
+        "statement_html": Markup(stmt_html), "statement_tex": stmt_tex or "",
+        "bound_kind": _s(bkind), "bound_desc": bdesc, "shape_html": shape_html,
+        "provenance": _s(b.get("provenance")), "failure_prob": _n(c.get("failure_prob", st.get("failure_prob"))),
+        "regime": _regime(r),
+        "message": _s(r.get("message")), "decision_rule": r.get("decision_rule") or "",
+        "findings": [_s(f) for f in findings], "error": r.get("error") or "",
+        "notes": c.get("notes") or r.get("notes") or "",
+        "trials": _s(trials), "trials_sort": _sort_key(trials),
+        "violations": _s(viol), "viol_sort": _sort_key(st.get("violation_rate")),
+        "rate": _n(st.get("violation_rate"), 3),
+        "rate_ci": (f"{_ci(st.get('violation_rate_ci'))}" if st.get("violation_rate_ci") else DASH),
+        "rate_ci_long": (f"{'%.4g%% ' % (100 * lvl) if lvl else ''}Clopper–Pearson CI {_ci(st.get('violation_rate_ci'))}"
+                         f" (allowed {_n(c.get('failure_prob', st.get('failure_prob')))})"),
+        "tightness": _n(tight), "tight_sort": _sort_key(tight),
+        "power": power_txt, "alpha": _n(st.get("alpha")), "alpha_ex": _n(st.get("alpha_per_test"), 3),
+        "n_tests": _s(st.get("n_tests")), "crit": _s(st.get("critical_count")),
+        "examples_run": _s(st.get("examples_run")), "trials_per_example": _s(st.get("trials_per_example")),
+        "exponents": exps, "time": _duration(r.get("wall_time_s")), "time_sort": _sort_key(r.get("wall_time_s")),
+        "seed": _s(r.get("seed")), "device": _s(r.get("device")), "dtype": _s(r.get("dtype")),
+        "profile": _s(prof_name), "started": r.get("started") or "",
+        "plots": plots, "cex": _counterexample(r), "worst": worst, "examples": examples,
+        "scal_msgs": [f"{_s(s.get('param'))}: {_s(s.get('message'))}" for s in (r.get("scalings") or [])
+                      if isinstance(s, dict)],
+    }
+
+
+# ----------------------------------------------------------------------------- header
+
+
+def _commit(doc: dict, path: str | None, git_commit: str | None) -> str:
+    if git_commit:
+        return git_commit
+    for keys in (("git_commit",), ("commit",), ("git", "commit")):
+        v = _get(doc, *keys)
+        if isinstance(v, str) and v:
+            return v
+    for r in doc.get("results") or []:
+        v = _get(r, "versions", "git_commit") or _get(r, "versions", "commit")
+        if isinstance(v, str) and v:
+            return v
+    if path:
+        h = _git_commit_at(path)
+        if h:
+            return f"{h} (at render time)"
+    return DASH
+
+
+def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
+    rs = doc.get("results") or []
+    counts = {v: 0 for v in VERDICTS}
+    for r in rs:
+        v = _verdict(r)
+        counts[v] = counts.get(v, 0) + 1
+    versions: dict[str, list] = {}
+    for r in rs:
+        for k, v in (r.get("versions") or {}).items() if isinstance(r.get("versions"), dict) else ():
+            versions.setdefault(str(k), [])
+            if v not in versions[str(k)]:
+                versions[str(k)].append(v)
+    stats = [r.get("stats") for r in rs if isinstance(r.get("stats"), dict)]
+    profs = [r.get("profile") for r in rs if isinstance(r.get("profile"), dict)]
+    prof_names = _uniq([p.get("name") for p in profs])
+    profile = _s(doc.get("profile"))
+    if prof_names and [profile] != prof_names:
+        profile += f" (per claim: {', '.join(_s(p) for p in prof_names)})"
+    prof_detail = next(iter(profs), None)
+    if prof_detail:
+        profile += (f" — {_s(prof_detail.get('max_examples'))} examples × {_s(prof_detail.get('trials'))} trials, "
+                    f"limits {_s(prof_detail.get('limits'))}")
+
+    def uvals(key, src):
+        return _join([s.get(key) for s in src]) if src else DASH
+
+    n_tests = [s.get("n_tests") for s in stats if isinstance(s.get("n_tests"), int)]
+    alpha_ex = [_f(s.get("alpha_per_test")) for s in stats if _f(s.get("alpha_per_test")) is not None]
+    alphas = _uniq([s.get("alpha") for s in stats] + [p.get("alpha") for p in profs])
+    wall = sum(_f(r.get("wall_time_s")) or 0.0 for r in rs)
+    return {
+        "source_name": os.path.basename(path) if path else DASH,
+        "created": _s(doc.get("created")),
+        "rendered": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "complete": doc.get("complete", True) is not False,
+        "counts": counts, "total": len(rs),
+        "profile": profile,
+        "seeds": _join([r.get("seed") for r in rs]),
+        "devices": _join([r.get("device") for r in rs]),
+        "dtypes": _join([r.get("dtype") for r in rs]),
+        "versions": [(k, ", ".join(_s(x) for x in v)) for k, v in versions.items()],
+        "commit": _commit(doc, path, git_commit),
+        "wall": (_duration(wall) + f" (sum over {len(rs)} claims)") if rs else DASH,
+        "alpha": ", ".join(_n(a) for a in alphas) if alphas else DASH,
+        "alpha_ex": (f"{_n(min(alpha_ex), 3)} … {_n(max(alpha_ex), 3)}" if alpha_ex and min(alpha_ex) != max(alpha_ex)
+                     else (_n(alpha_ex[0], 3) if alpha_ex else DASH)),
+        "n_tests": (f"{min(n_tests)} … {max(n_tests)}" if n_tests and min(n_tests) != max(n_tests)
+                    else (str(n_tests[0]) if n_tests else DASH)),
+        "power_target": uvals("power_target", stats) if stats else uvals("power_target", profs),
+        "max_detectable": uvals("max_detectable_rate", stats) if stats else uvals("max_detectable_rate", profs),
+        "ci_level": uvals("ci_level", stats),
+        "papers": sorted(_uniq(_s(_get(r, "claim", "paper_key") or _get(r, "claim", "paper")) for r in rs)),
+        "families": sorted(_uniq(_s(_get(r, "claim", "family") or r.get("family")) for r in rs)),
+    }
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def build_html(doc: dict, *, source_path: str | None = None, git_commit: str | None = None) -> str:
+    """The report page for a results document (as read by :func:`load_results`)."""
+    rs = [r for r in (doc.get("results") or []) if isinstance(r, dict)]
+    doc = dict(doc, results=rs)
+    header = _header(doc, source_path, git_commit)
+    claims = [_claim_view(r, i) for i, r in enumerate(rs)]
+    tmpl = _env().from_string(_T.REPORT)
+    return tmpl.render(h=header, claims=claims, verdicts=VERDICTS, css=Markup(_T.CSS), js=Markup(_T.JS))
+
+
+def render_html(results_json_path: str | os.PathLike, html_path: str | os.PathLike, *,
+                git_commit: str | None = None) -> str:
+    """Render the results file at ``results_json_path`` into one self-contained HTML
+    file at ``html_path`` (written atomically; parent folders created). Returns the path.
+
+    ``git_commit``: record this commit; by default the one in the JSON, else
+    ``git rev-parse HEAD`` in the JSON's folder (failure tolerated: "—").
+    """
+    src = os.fspath(results_json_path)
+    doc = load_results(src)
+    page = build_html(doc, source_path=src, git_commit=git_commit)
+    return _write(html_path, page)
+
+
+def _write(path, text: str) -> str:
+    path = os.fspath(path)
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    tmp = os.path.join(d, f".{os.path.basename(path)}.tmp{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def _exp_map(r: dict) -> dict:
+    out = {}
+    for s in _exponents(r):
+        out.setdefault(s["param"], s)
+    return out
+
+
+def compare_results(old: dict, new: dict, tightness_factor: float = DEFAULT_TIGHTNESS_FACTOR) -> dict:
+    """What changed between two results documents.
+
+    Returns ``{"verdict": [...], "tightness": [...], "exponents": [...], "added": [...],
+    "removed": [...], "unchanged": n}``. A verdict change to fail/error is a
+    regression; tightness moved when new/old (or old/new) exceeds
+    ``tightness_factor``; an exponent moved when its old and new CIs are disjoint.
+    """
+    if not (_f(tightness_factor) and tightness_factor > 1):
+        raise ValueError(f"tightness_factor must be a number > 1, got {tightness_factor!r}")
+
+    def by_id(doc):
+        out = {}
+        for r in doc.get("results") or []:
+            if isinstance(r, dict):
+                out.setdefault(_s(r.get("claim_id") or _get(r, "claim", "id")), r)
+        return out
+
+    o, n = by_id(old), by_id(new)
+    verdict, tight, expo, added, removed = [], [], [], [], []
+    unchanged = 0
+    for cid in sorted(set(o) | set(n)):
+        if cid not in o:
+            added.append({"id": cid, "verdict": _verdict(n[cid])})
+            continue
+        if cid not in n:
+            removed.append({"id": cid, "verdict": _verdict(o[cid])})
+            continue
+        a, b = o[cid], n[cid]
+        moved = False
+        va, vb = _verdict(a), _verdict(b)
+        if va != vb:
+            moved = True
+            verdict.append({"id": cid, "old": va, "new": vb, "regression": vb in ("fail", "error"),
+                            "improvement": vb == "pass", "paper": _s(_get(b, "claim", "paper_key")),
+                            "ref": _s(_get(b, "claim", "ref")), "message": _s(b.get("message"))})
+        ta, tb = _f(_get(a, "stats", "tightness")), _f(_get(b, "stats", "tightness"))
+        if ta and tb and ta > 0 and tb > 0 and max(tb / ta, ta / tb) > tightness_factor:
+            moved = True
+            tight.append({"id": cid, "old": ta, "new": tb, "ratio": tb / ta})
+        ea, eb = _exp_map(a), _exp_map(b)
+        for p in sorted(set(ea) & set(eb)):
+            ca, cb = ea[p].get("ci"), eb[p].get("ci")
+            if not (isinstance(ca, list) and isinstance(cb, list) and len(ca) == len(cb) == 2):
+                continue
+            lo_a, hi_a, lo_b, hi_b = map(_f, (ca[0], ca[1], cb[0], cb[1]))
+            if None in (lo_a, hi_a, lo_b, hi_b):
+                continue
+            if hi_a < lo_b or hi_b < lo_a:
+                moved = True
+                expo.append({"id": cid, "param": p, "claimed": eb[p].get("claimed"),
+                             "old_slope": ea[p].get("slope"), "old_ci": ca,
+                             "new_slope": eb[p].get("slope"), "new_ci": cb})
+        if not moved:
+            unchanged += 1
+    return {"verdict": verdict, "tightness": tight, "exponents": expo, "added": added, "removed": removed,
+            "unchanged": unchanged, "tightness_factor": tightness_factor}
+
+
+def build_comparison(old: dict, new: dict, *, tightness_factor: float = DEFAULT_TIGHTNESS_FACTOR,
+                     old_name: str = "old", new_name: str = "new") -> str:
+    """The comparison page for two results documents."""
+    cmp = compare_results(old, new, tightness_factor)
+
+    def cls(v):
+        return v if v in VERDICTS else "unknown"
+
+    d = {
+        "old_name": old_name, "new_name": new_name,
+        "old_created": _s(old.get("created")), "new_created": _s(new.get("created")),
+        "old_profile": _s(old.get("profile")), "new_profile": _s(new.get("profile")),
+        "old_commit": _commit(old, None, None), "new_commit": _commit(new, None, None),
+        "factor": _n(tightness_factor),
+        "verdict": [dict(r, old_class=cls(r["old"]), new_class=cls(r["new"])) for r in
+                    sorted(cmp["verdict"], key=lambda r: (not r["regression"], r["id"]))],
+        "tight": [{"id": r["id"], "old": _n(r["old"]), "new": _n(r["new"]), "ratio": "×" + _n(r["ratio"], 3),
+                   "ratio_sort": _sort_key(r["ratio"])} for r in cmp["tightness"]],
+        "expo": [{"id": r["id"], "param": r["param"], "claimed": _n(r["claimed"]),
+                  "old": f"{_n(r['old_slope'], 3)} {_ci(r['old_ci'])}", "new": f"{_n(r['new_slope'], 3)} {_ci(r['new_ci'])}"}
+                 for r in cmp["exponents"]],
+        "added": [dict(r, cls=cls(r["verdict"])) for r in cmp["added"]],
+        "removed": [dict(r, cls=cls(r["verdict"])) for r in cmp["removed"]],
+        "unchanged": cmp["unchanged"],
+        "n_verdict": len(cmp["verdict"]),
+        "n_regress": sum(r["regression"] for r in cmp["verdict"]),
+    }
+    return _env().from_string(_T.COMPARE).render(d=d, css=Markup(_T.CSS), js=Markup(_T.JS))
+
+
+def render_comparison(old_json_path: str | os.PathLike, new_json_path: str | os.PathLike,
+                      html_path: str | os.PathLike, *, tightness_factor: float = DEFAULT_TIGHTNESS_FACTOR) -> str:
+    """Write the comparison page of two results files to ``html_path``; returns the path."""
+    old, new = load_results(old_json_path), load_results(new_json_path)
+    page = build_comparison(old, new, tightness_factor=tightness_factor,
+                            old_name=os.path.basename(os.fspath(old_json_path)),
+                            new_name=os.path.basename(os.fspath(new_json_path)))
+    return _write(html_path, page)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m claims.report render RESULTS.json [-o OUT.html]`` or
+    ``python -m claims.report compare OLD.json NEW.json [-o OUT.html] [--factor F]``."""
+    ap = argparse.ArgumentParser(prog="python -m claims.report", description="Render claim reports.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("render", help="render a results JSON file as one self-contained HTML page")
+    p.add_argument("results")
+    p.add_argument("-o", "--output", default=None, help="HTML path (default: the JSON path with .html)")
+    p = sub.add_parser("compare", help="compare two results files (regressions, moved tightness/exponents)")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("-o", "--output", default=None, help="HTML path (default: reports/compare.html)")
+    p.add_argument("--factor", type=float, default=DEFAULT_TIGHTNESS_FACTOR,
+                   help=f"tightness change factor that counts as significant (default {DEFAULT_TIGHTNESS_FACTOR})")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "render":
+            out = args.output or os.path.splitext(args.results)[0] + ".html"
+            render_html(args.results, out)
+        else:
+            out = args.output or os.path.join("reports", "compare.html")
+            render_comparison(args.old, args.new, out, tightness_factor=args.factor)
+    except (OSError, ValueError) as exc:
+        print(f"claims.report {args.cmd}: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
