@@ -336,7 +336,7 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             f"fewer than 2 grid values of {sc.param} lie within profile {profile.name!r}'s limits "
             f"(dropped {dropped}); use a larger profile or a per-profile grid"))
         return info
-    ys, ratios = [], []
+    ys, ratios, bnds = [], [], []
     for j, g in enumerate(keep):
         pt = dict(base)
         pt[sc.param] = g
@@ -362,6 +362,7 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             return info
         ys.append(y)
         ratios.append(res["max_ratio"])
+        bnds.append(res.get("bound_upper") if claim.bound.kind != "lower" else res.get("bound_lower"))
     rng = np.random.default_rng(derive_seed(seed, "bootstrap", i))
     slope, lo, hi = _stats.bootstrap_slope_ci(np.array(keep, float), np.stack(ys), alpha_ex, reps, rng)
     e, tol = sc.exponent, sc.tolerance
@@ -386,7 +387,10 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
         msg = f"{rng_txt}; claimed {sc.relation} {e:g}"
     info.update(verdict=verdict, message=msg, slope=slope, ci=[lo, hi], ci_level=1 - alpha_ex,
                 trials=K, bootstrap_reps=reps, max_ratio=float(max(ratios)),
-                means=[float(np.exp(np.log(y).mean())) for y in ys])
+                means=[float(np.exp(np.log(y).mean())) for y in ys],
+                values=[[float(v) for v in y] for y in ys])
+    if sc.series == "values" and all(b is not None for b in bnds):
+        info["bounds"] = [float(b) for b in bnds]   # constant * shape at each grid point (plotted)
     return info
 
 
