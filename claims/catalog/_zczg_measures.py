@@ -1,0 +1,861 @@
+"""Measures for the ZCZG claim catalog (``claims/catalog/zczg.py``).
+
+Paper: ``papers/zou-cao-zhou-gu-deep-relu-gd.txt`` (Zou, Cao, Zhou, Gu, *Gradient
+descent optimizes over-parameterized deep ReLU networks*, Mach. Learn. 2020).
+Network F3 of CLAIMS.md: ``f_W(x) = v^T sigma(W_L^T ... sigma(W_1^T x))``, columns of
+``W_l`` ~ ``N(0, 2/m_l I)``, balanced fixed ``v``, mean logistic loss.
+
+Every measure is a factory ``make_*(**knobs) -> measure(point, ctx)`` so that tests
+can build deliberately broken variants (``init_scale=1/sqrt(2)`` turns the He
+variance ``2/m`` into ``1/m``).  All measures batch over the K trials of ``ctx``
+(one ``ZCZGNet`` holds them) and draw all randomness from ``ctx.generator(...)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ovpmodel import data as _data
+from ovpmodel.zczg import ZCZGNet
+
+from ovpmodel import perturb as _perturb
+
+from claims import Measurement
+
+MU = 1.0 / math.sqrt(2.0)     # Assumption 4.1 last coordinate used throughout
+D_IN = 16                      # input dimension d (m_0)
+LOG2 = math.log(2.0)
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def even(m) -> int:
+    """``m`` rounded down to an even number >= 2 (v needs m_L even)."""
+    return max(2, 2 * (int(m) // 2))
+
+
+def build_net(point, ctx, *, init_scale: float = 1.0, key: str = "net", d: int = D_IN) -> ZCZGNet:
+    """The ZCZG net of ``point`` (``m``, ``L``) with K = ctx.trials initialisations.
+
+    ``init_scale`` multiplies every ``W_l^(0)`` (1/sqrt(2) = the *wrong* variance 1/m,
+    used only by tests to show that the checks catch a broken model).
+    """
+    net = ZCZGNet(even(point["m"]), d, L=int(point["L"]), trials=ctx.trials,
+                  generator=ctx.generator(key), device=ctx.device, dtype=ctx.dtype)
+    if init_scale != 1.0:
+        net.W0 = tuple(w * init_scale for w in net.W0)
+    return net
+
+
+def inputs(point, ctx, *, n=None, phi=None, d: int = D_IN, key: str = "data"):
+    """Data satisfying Assumptions 4.1 (and 4.2 with ``phi``): ``(x [n,d], y [n])``."""
+    n = int(point.get("n", 1) if n is None else n)
+    return _data.zczg_inputs(n, d, mu=MU, phi=phi, generator=ctx.generator(key),
+                             device=ctx.device, dtype=ctx.dtype)
+
+
+def plant_close_pair(x, y, phi):
+    """Replace the last point by one of the opposite label of point 0 at distance
+    exactly ``phi`` (rotation inside the ``(x)_d = mu`` slice), so that the
+    Assumption-4.2 constant is attained.  Returns ``(x, y, phi_actual)`` where
+    ``phi_actual`` is the min cross-label distance of the new data (<= phi)."""
+    x = x.clone()
+    y = y.clone()
+    n, d = x.shape
+    r = math.sqrt(1 - MU * MU)
+    a = x[0, :-1] / r                                   # unit in R^{d-1}
+    b = x[1 % n, :-1] - (x[1 % n, :-1] @ a) * a          # a direction orthogonal to a
+    if float(b.norm()) < 1e-8:
+        b = torch.zeros_like(a)
+        b[int(a.abs().argmin())] = 1.0
+        b = b - (b @ a) * a
+    b = b / b.norm()
+    theta = 2 * math.asin(min(1.0, phi / (2 * r)))      # chord phi on the radius-r sphere
+    x[-1, :-1] = r * (math.cos(theta) * a + math.sin(theta) * b)
+    x[-1, -1] = MU
+    y[-1] = -y[0]
+    pos, neg = x[y > 0], x[y < 0]
+    phi_act = float(torch.cdist(pos.double(), neg.double()).min())
+    return x, y, phi_act
+
+
+def layer_inputs(net, x, W):
+    """``[x_0, x_1, ..., x_L]`` each ``[K, n, m_l]`` and the trace at ``W``."""
+    tr = net.trace(x, W)
+    x0 = net.expand_data(x, torch.ones(x.shape[-2], dtype=net.dtype, device=net.device))[0]
+    return [x0] + list(tr.h), tr
+
+
+def cheap_random_ball(net, tau, gen):
+    """Gaussian perturbations with ``||Delta_l||_2 <= tau`` w.h.p.
+
+    ``G / (sqrt p + sqrt q + 4)`` has spectral norm < 1 with probability
+    ``>= 1 - e^{-8}`` (Gaussian concentration of ``||G||_2``), ``~ 1 - O(p^{-1/2})``
+    close to 1 for large p, q: a full-rank random direction of norm ~tau without an
+    SVD per matrix (``perturb.random_spectral`` does an exact SVD, too slow at m=1024).
+    """
+    out = []
+    for w in net.W0:
+        p, q = w.shape[-2:]
+        G = torch.randn(w.shape, generator=gen, device=w.device, dtype=w.dtype)
+        out.append(G * (tau / (math.sqrt(p) + math.sqrt(q) + 4.0)))
+    return out
+
+
+def random_rank_one_ball(net, tau, gen):
+    """``W^(0) + Delta`` with ``Delta_l = tau u_l w_l^T`` (random unit u, w): a cheap point
+    of ``B(W^(0), tau)`` with ``||Delta_l||_2 = tau`` exactly."""
+    out = []
+    for w in net.W0:
+        K, p, q = w.shape
+        u = torch.randn(K, p, 1, generator=gen, device=w.device, dtype=w.dtype)
+        v = torch.randn(K, 1, q, generator=gen, device=w.device, dtype=w.dtype)
+        out.append(w + tau * (u / u.norm(dim=-2, keepdim=True)) * (v / v.norm(dim=-1, keepdim=True)))
+    return tuple(out)
+
+
+def _flip_one_layer(g, h_prev, tau, exclude=None):
+    """ZCZG-oriented targeted rank-one flip: ``Delta [K, m_in, m]`` (so ``Delta^T h_prev``
+    moves ``g``), ``||Delta||_2 <= tau``.  Coordinates in ``exclude`` (already flipped)
+    are not targeted (ovpmodel.perturb.targeted_sign_flip)."""
+    gg = g
+    if exclude is not None:
+        big = 1e6 * (g.abs().amax(dim=-1, keepdim=True) + 1.0)
+        gg = torch.where(exclude, torch.sign(g) * big + (g == 0) * big, g)
+    Wp, _ = _perturb.targeted_sign_flip(gg, h_prev, tau)
+    return Wp.transpose(-1, -2)
+
+
+def targeted_perturbation(net, x, W0, tau, *, sample: int = 0, layers=None):
+    """Greedy sequential multi-layer rank-one sign-flip attack inside ``B(W0, tau)``.
+
+    For ``l = 1..L`` (in order): with the already perturbed ``x_hat_{l-1,i}`` of the
+    targeted sample ``i``, add the rank-one ``Delta_l`` that flips as many of the
+    not-yet-flipped signs of ``W_l^T x_hat_{l-1,i}`` relative to the *initial*
+    pattern ``Sigma_{l,i}`` as the budget ``tau`` allows (CLAIMS.md section 0: about
+    ``(3/pi)^{1/3} tau^{2/3} m_l`` flips).  Returns the perturbed tuple ``W``.
+    """
+    L = net.L
+    layers = range(L) if layers is None else layers
+    xs, tr0 = layer_inputs(net, x, W0)
+    h = xs[0][:, sample]                                # [K, d]
+    W = list(W0)
+    for l in range(L):
+        g = (h.unsqueeze(-2) @ W0[l]).squeeze(-2)       # [K, m_l]
+        if l in layers:
+            s0 = tr0.D[l][:, sample]
+            flipped = (g > 0) != s0
+            Delta = _flip_one_layer(g, h, tau, exclude=flipped)
+            W[l] = W0[l] + Delta
+            g = (h.unsqueeze(-2) @ W[l]).squeeze(-2)
+        h = torch.relu(g)
+    return tuple(W)
+
+
+def flip_counts(net, x, W0, W):
+    """``[K, L, n]`` counts ``||Sigma_hat_{l,i} - Sigma_{l,i}||_0`` and the traces."""
+    t0, t1 = net.trace(x, W0), net.trace(x, W)
+    return torch.stack([(a != b).sum(-1) for a, b in zip(t0.D, t1.D)], dim=1), t0, t1
+
+
+def rows(net, tr, W):
+    """Backward row vectors ``r_l = v^T (prod_{r=l+1}^L Sigma_r W_r^T) Sigma_l``,
+    list over l of ``[K, n, m_l]`` (ZCZG (b.3); D^(k)_{l,i} of the Lemma 5.3 proof)."""
+    K = net.trials
+    n = tr.out.shape[-1]
+    row = net.v.expand(K, n, -1)
+    out = [None] * net.L
+    for l in range(net.L - 1, -1, -1):
+        r = row * tr.D[l].to(row.dtype)
+        out[l] = r
+        row = r @ W[l].transpose(-1, -2)
+    return out
+
+
+def lprime(z):
+    """``ell'(z) = -1/(1+e^z)``."""
+    return -torch.sigmoid(-z)
+
+
+def per_layer_grad_norms(net, x, y, W):
+    """Loss ``[K]``, ``||grad_{W_l} L_S||_F`` ``[K, L]``, ``sum_i |ell'_i|`` ``[K]``, outputs."""
+    Ls, G = net.grad(x, y, W)
+    gn = torch.stack([g.reshape(g.shape[0], -1).norm(dim=-1) for g in G], dim=-1)
+    out = net.forward(x, W)
+    yk = net.expand_data(x, y)[1]
+    lp = lprime(yk * out)
+    return Ls, gn, lp.abs().sum(-1), G, out
+
+
+# ----------------------------------------------------------------------------- priority 1
+
+
+def make_grad_measure(init_scale: float = 1.0, formula=None):
+    """ZCZG/Grad: relative error of autograd vs the Sec. 3 closed form, and of the
+    piecewise-linear identity ``f_W(x_i) = v^T (prod_{r=l}^L Sigma_r W_r^T) x_{l-1,i}``."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, y = inputs(point, ctx)
+        # evaluate at init and at a point of the ball (not only at W0)
+        W = random_rank_one_ball(net, float(point["tau"]), ctx.generator("ball"))
+        _, G = net.grad(x, y, W)
+        Fm = net.grad_formula(x, y, W) if formula is None else formula(net, x, y, W)
+        rel = torch.stack([(a - b).reshape(a.shape[0], -1).norm(dim=-1)
+                           / b.reshape(b.shape[0], -1).norm(dim=-1).clamp_min(1e-300)
+                           for a, b in zip(G, Fm)], dim=-1).amax(-1)
+        xs, tr = layer_inputs(net, x, W)
+        f = tr.out
+        scale = (tr.h[-1].abs() @ net.v.abs()).clamp_min(1e-300)      # sum_k |v_k x_{L,k}|
+        ident = torch.zeros_like(rel)
+        for l in range(net.L):
+            z = xs[l]
+            for r in range(l, net.L):
+                z = (z @ W[r]) * tr.D[r].to(z.dtype)
+            ident = torch.maximum(ident, ((z @ net.v - f).abs() / scale).amax(-1))
+        return Measurement(torch.maximum(rel, ident), {"grad_rel_err": rel, "identity_rel_err": ident})
+
+    return measure
+
+
+def make_rem41_measure():
+    """ZCZG/Rem4.1: ``Q = n L_S(W) / ell(min_i y_i yhat_i) >= 1``; Q >= 1 together with
+    ``ell`` strictly decreasing gives Remark 4.1 (``L_S <= log2/n  =>  y_i yhat_i >= 0``).
+    Adversarial W: labels planted as ``sign(f_{W0}(x_i))`` except the point with the
+    smallest |f| (misclassified), last layer scaled by ``c`` (log-uniform in [1, 1e3])
+    so all other losses vanish: Q -> 1 from above (the inequality is tight)."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx)
+        n = int(point["n"])
+        x, _ = inputs(point, ctx)
+        K = ctx.trials
+        f0 = net.forward(x)                                  # [K, n]
+        y = torch.sign(f0)
+        y = torch.where(y == 0, torch.ones_like(y), y)
+        worst = f0.abs().argmin(dim=-1, keepdim=True)
+        flip = torch.ones_like(y).scatter(-1, worst, -1.0)
+        half = torch.arange(K, device=ctx.device) % 2 == 0    # odd trials: all correct
+        y = torch.where(half.unsqueeze(-1), y * flip, y)
+        u = torch.rand(K, generator=ctx.generator("scale"), device=ctx.device, dtype=ctx.dtype)
+        c = 10.0 ** (3.0 * u)
+        W = list(net.W0)
+        W[-1] = W[-1] * c.view(K, 1, 1)
+        Ls = net.loss(x, y, tuple(W))
+        z = y * net.forward(x, tuple(W))
+        zmin = z.amin(-1)
+        Q = n * Ls / F.softplus(-zmin)
+        premise = (Ls <= LOG2 / n).to(ctx.dtype)
+        all_correct = (zmin >= 0).to(ctx.dtype)
+        # Remark 4.1 literally: premise => all correct; a violation forces Q < 1 anyway
+        Q = torch.where((premise > 0) & (all_correct == 0), torch.zeros_like(Q), Q)
+        return Measurement(Q, {"premise_holds": premise, "all_correct": all_correct})
+
+    return measure
+
+
+def logistic_facts(x, dl, a, b, p, q):
+    """Normalised slacks (>= 0 iff the fact holds) of the four logistic-loss facts."""
+    ell = F.softplus(-x)
+    nlp = torch.sigmoid(-x)                       # -ell'(x) = 1/(1+e^x)
+    s_a = (nlp - torch.minimum(torch.full_like(x, 0.5), ell / (2 * LOG2))) / nlp
+    rhs = ell - nlp * dl + dl * dl / 8
+    lhs = F.softplus(-(x + dl))
+    s_b = (rhs - lhs) / (ell + (nlp * dl).abs() + dl * dl / 8 + lhs)
+    mn = torch.minimum(a, b)
+    s_c = (mn - 1 / (1 / a + 1 / b)) / mn
+    xs, ys = torch.minimum(p, q), torch.maximum(p, q)
+    # 1/y - 1/x evaluated as (x - y)/(x y): the same number without cancellation
+    l4, r4 = (xs - ys) / ys ** 2, (xs - ys) / (xs * ys)
+    s_d = (l4 - r4) / (l4.abs() + r4.abs() + 1e-300)
+    return s_a, s_b, s_c, s_d
+
+
+def make_aux_measure():
+    """ZCZG/Aux-loss: ``Q = 1 + min`` normalised slack over the four facts on a grid of
+    ``[-span, span]`` plus random points (per trial 4096 points)."""
+
+    def measure(point, ctx):
+        span = float(point["span"])
+        K, N = ctx.trials, 4096
+        g = ctx.generator("aux")
+        dt, dev = ctx.dtype, ctx.device
+        grid = torch.linspace(-span, span, 1001, dtype=dt, device=dev)
+        grid = torch.cat([grid, torch.zeros(1, dtype=dt, device=dev)])
+        x = torch.cat([grid.expand(K, -1), span * (2 * torch.rand(K, N, generator=g, device=dev, dtype=dt) - 1)], -1)
+        M = x.shape[-1]
+        dl = span * (2 * torch.rand(K, M, generator=g, device=dev, dtype=dt) - 1) \
+            * 10.0 ** (-6 * torch.rand(K, M, generator=g, device=dev, dtype=dt))
+        a = 10.0 ** (12 * torch.rand(K, M, generator=g, device=dev, dtype=dt) - 6)
+        b = 10.0 ** (12 * torch.rand(K, M, generator=g, device=dev, dtype=dt) - 6)
+        p = 10.0 ** (6 * torch.rand(K, M, generator=g, device=dev, dtype=dt) - 3)
+        q = p * (1 + 10.0 ** (-8 * torch.rand(K, M, generator=g, device=dev, dtype=dt)))
+        s = [t.amin(-1) for t in logistic_facts(x, dl, a, b, p, q)]
+        Q = 1 + torch.stack(s, -1).amin(-1)
+        return Measurement(Q, {"slack_lprime_lower": s[0], "slack_smooth": s[1],
+                               "slack_min_harmonic": s[2], "slack_reciprocal": s[3]})
+
+    return measure
+
+
+def make_lemA1_measure(init_scale: float = 1.0):
+    """ZCZG/LemA.1: ``max_{l,i} | ||x_{l,i}|| - 1 | / l`` (the bound's ``l`` moved left)."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, _ = inputs(point, ctx)
+        tr = net.trace(x)
+        dev = torch.stack([(h.norm(dim=-1) - 1).abs().amax(-1) for h in tr.h], -1)   # [K, L]
+        ls = torch.arange(1, net.L + 1, device=ctx.device, dtype=ctx.dtype)
+        return Measurement((dev / ls).amax(-1), {"dev_last": dev[:, -1], "dev_max": dev.amax(-1)})
+
+    return measure
+
+
+def normalized_cross_dist(hs, y):
+    """min over opposite-label pairs of ``||xbar_i - xbar_j||`` for each layer: ``[K, L]``."""
+    out = []
+    for h in hs:
+        hb = h / h.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+        Dm = torch.cdist(hb, hb, compute_mode="donot_use_mm_for_euclid_dist")
+        cross = (y.unsqueeze(-1) != y.unsqueeze(-2))
+        out.append(torch.where(cross, Dm, torch.full_like(Dm, math.inf)).flatten(-2).amin(-1))
+    return torch.stack(out, -1)
+
+
+def make_lemB1_measure(init_scale: float = 1.0):
+    """ZCZG/LemB.1: ``min_{l, y_i != y_j} ||xbar_{l,i} - xbar_{l,j}|| / phi`` with the
+    Assumption-4.2 constant ``phi`` attained by a planted opposite-label pair."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, y = inputs(point, ctx, phi=float(point["phi"]))
+        x, y, phi_act = plant_close_pair(x, y, float(point["phi"]))
+        tr = net.trace(x)
+        dist = normalized_cross_dist(tr.h, y)
+        # [D] infinite-width recursion 1/theta_l = 1/theta_{l-1} + 1/(3 pi)
+        th = 2 * math.asin(min(1.0, phi_act / 2))
+        pred = 1 / (1 / th + net.L / (3 * math.pi))
+        return Measurement(dist.amin(-1) / phi_act,
+                           {"last_layer": dist[:, -1] / phi_act, "inf_width_pred": 2 * math.sin(pred / 2) / phi_act})
+
+    return measure
+
+
+def _chain_points(n, d, phi, gen, dt, dev, K):
+    """Per trial: unit vectors along a geodesic arc (cap of a pole), spacing phi."""
+    base = torch.randn(K, 2, d, generator=gen, device=dev, dtype=dt)
+    e1 = base[:, 0] / base[:, 0].norm(dim=-1, keepdim=True)
+    e2 = base[:, 1] - (base[:, 1] * e1).sum(-1, keepdim=True) * e1
+    e2 = e2 / e2.norm(dim=-1, keepdim=True)
+    step = 2 * math.asin(phi / 2)
+    ang = (torch.arange(n, device=dev, dtype=dt) - (n - 1) / 2) * step
+    return torch.cos(ang).view(1, n, 1) * e1.unsqueeze(1) + torch.sin(ang).view(1, n, 1) * e2.unsqueeze(1), e1, e2
+
+
+def make_lemB2_measure(samples: int = 1 << 15, sigmas: float = 5.0):
+    """ZCZG/LemB.2: ``P[||h(w)|| >= ||a||_inf / 2] * n / phi_t`` by Monte Carlo over
+    ``w ~ N(0, I_d)`` (an upper confidence bound ``p_hat + sigmas*SE + sigmas/N``,
+    so Monte-Carlo noise cannot produce a false violation), for an adversarial
+    configuration ``(z, y, a)`` per trial: family ``k mod 4`` of trial k:
+    0 an opposite-label pair at distance phi_t with ``a = e_1 + e_2`` (others 0);
+    1 the same pair plus random cap points with random ``a``;
+    2 an alternating-label chain along an arc with spacing phi_t, ``a = 1``;
+    3 two tight same-label clusters at distance phi_t, ``a = 1``.
+    The premises (``phi_t <= mu_t/2``, ``z_i^T z_j >= mu_t^2`` across labels) hold by
+    construction (all points in a cap of half-angle <= 0.6 rad); ``phi_t`` is
+    replaced by the attained min cross-label distance."""
+
+    def measure(point, ctx):
+        n, d, phi = int(point["n"]), int(point["d"]), float(point["phi_t"])
+        K, dt, dev = ctx.trials, ctx.dtype, ctx.device
+        gen = ctx.generator("cfg")
+        chain, e1, e2 = _chain_points(n, d, phi, gen, dt, dev, K)
+        # random cap points around e1 (half-angle <= 0.5 rad)
+        tang = torch.randn(K, n, d, generator=gen, device=dev, dtype=dt)
+        tang = tang - (tang * e1.unsqueeze(1)).sum(-1, keepdim=True) * e1.unsqueeze(1)
+        tang = tang / tang.norm(dim=-1, keepdim=True)
+        ang = 0.5 * torch.rand(K, n, 1, generator=gen, device=dev, dtype=dt)
+        cap = torch.cos(ang) * e1.unsqueeze(1) + torch.sin(ang) * tang
+        step = 2 * math.asin(phi / 2)
+        p1, p2 = e1, math.cos(step) * e1 + math.sin(step) * e2
+        fam = torch.arange(K, device=dev) % 4
+        z = cap.clone()
+        z[:, 0], z[:, 1] = p1, p2
+        # family 2: chain
+        z = torch.where((fam == 2).view(K, 1, 1), chain, z)
+        # family 3: clusters (tiny same-label spread 1e-4 rad)
+        clus = torch.where((torch.arange(n, device=dev) % 2 == 0).view(1, n, 1), p1.unsqueeze(1), p2.unsqueeze(1))
+        clus = clus + 1e-4 * tang
+        clus = clus / clus.norm(dim=-1, keepdim=True)
+        z = torch.where((fam == 3).view(K, 1, 1), clus, z)
+        lab = torch.where(torch.arange(n, device=dev) % 2 == 0, 1.0, -1.0).to(dt)
+        y = lab.expand(K, n).clone()
+        a = torch.rand(K, n, generator=gen, device=dev, dtype=dt)
+        a0 = torch.zeros(K, n, dtype=dt, device=dev)
+        a0[:, :2] = 1.0
+        a = torch.where((fam == 0).view(K, 1), a0, a)
+        a[:, 0] = torch.where(fam == 1, torch.ones_like(a[:, 0]), a[:, 0])
+        a = torch.where((fam >= 2).view(K, 1), torch.ones_like(a), a)
+        # attained separation
+        Dm = torch.cdist(z, z)
+        cross = y.unsqueeze(-1) != y.unsqueeze(-2)
+        phi_act = torch.where(cross, Dm, torch.full_like(Dm, math.inf)).flatten(-2).amin(-1)
+        Gm = z @ z.transpose(-1, -2)
+        w = torch.randn(K, samples, d, generator=ctx.generator("mc"), device=dev, dtype=dt)
+        act = (w @ z.transpose(-1, -2) > 0).to(dt)              # [K, N, n]
+        s = act * (a * y).unsqueeze(1)
+        hn2 = ((s @ Gm) * s).sum(-1)
+        thr = (a.amax(-1) / 2) ** 2
+        p = (hn2 >= thr.unsqueeze(-1)).to(dt).mean(-1)
+        ucb = (p + sigmas * (p * (1 - p) / samples).sqrt() + sigmas / samples).clamp(max=1.0)
+        return Measurement(ucb * n / phi_act, {"p_hat": p, "phi_attained": phi_act, "family": fam.to(dt)})
+
+    return measure
+
+
+def relu_corr(rho):
+    """``E[sigma(Z1) sigma(Z2)]`` for standard Gaussians with correlation ``rho`` (arc-cosine kernel)."""
+    return ((1 - rho * rho).clamp_min(0).sqrt() + (math.pi - torch.arccos(rho)) * rho) / (2 * math.pi)
+
+
+def make_lemC1_measure(samples: int = 1 << 16):
+    """ZCZG/LemC.1: ``(E[sigma(Z1)sigma(Z2)] - 1/2 + theta^2/4)/theta^3`` from the exact
+    closed form at correlation ``rho_k`` (trial 0: the worst case ``rho = 1 - theta^2/2``;
+    others uniform below it, monotone so never worse); Monte-Carlo z-score in extras."""
+
+    def measure(point, ctx):
+        th = float(point["theta"])
+        K, dt, dev = ctx.trials, ctx.dtype, ctx.device
+        g = ctx.generator("rho")
+        top = 1 - th * th / 2
+        u = torch.rand(K, generator=g, device=dev, dtype=dt)
+        u[0] = 0.0
+        rho = top - u * (top + 1)
+        Q = (relu_corr(rho) - 0.5 + th * th / 4) / th ** 3
+        # Monte Carlo of E[sigma(Z1) sigma(Z2)] at the worst-case rho
+        z1 = torch.randn(K, samples, generator=ctx.generator("mc"), device=dev, dtype=dt)
+        z2 = top * z1 + math.sqrt(max(0.0, 1 - top * top)) * torch.randn(K, samples, generator=ctx.generator("mc2"), device=dev, dtype=dt)
+        prod = torch.relu(z1) * torch.relu(z2)
+        exact = relu_corr(torch.tensor(top, dtype=dt, device=dev))
+        zsc = (prod.mean(-1) - exact) / (prod.std(-1) / math.sqrt(samples))
+        return Measurement(Q, {"mc_z": zsc, "rho": rho})
+
+    return measure
+
+
+def make_lem51_measure(init_scale: float = 1.0):
+    """ZCZG/Lem5.1: ``L_S(W^(0))`` (random labels; extras ``max_i |yhat_i|``)."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, y = inputs(point, ctx)
+        out = net.forward(x)
+        Ls = F.softplus(-y * out).mean(-1)
+        return Measurement(Ls, {"max_abs_out": out.abs().amax(-1)})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- priority 2
+
+
+def make_lemA4_sigma_measure(init_scale: float = 1.0):
+    """ZCZG/LemA.4-Sigma: worst ``max_{l,i} ||Sigma_hat_{l,i} - Sigma_{l,i}||_0 / m_l`` over the
+    greedy multi-layer targeted rank-one attack (W_tilde = W^(0)); random perturbation
+    of the same per-layer norm in ``extras['random']``."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, _ = inputs(point, ctx)
+        tau = float(point["tau"])
+        ms = torch.tensor(net.widths, device=ctx.device, dtype=ctx.dtype).view(1, -1, 1)
+        W = targeted_perturbation(net, x, net.W0, tau)
+        cnt, _, _ = flip_counts(net, x, net.W0, W)
+        adv = (cnt.to(ctx.dtype) / ms).flatten(1).amax(-1)
+        dW = cheap_random_ball(net, tau, ctx.generator("rand"))
+        Wr = tuple(w + d for w, d in zip(net.W0, dW))
+        cr, _, _ = flip_counts(net, x, net.W0, Wr)
+        rnd = (cr.to(ctx.dtype) / ms).flatten(1).amax(-1)
+        return Measurement(torch.maximum(adv, rnd), {"random": rnd, "targeted": adv,
+                                                     "targeted_first_layer": cnt[:, 0, 0].to(ctx.dtype) / net.widths[0]})
+
+    return measure
+
+
+def _top_right_singular(apply, apply_T, dim, K, gen, dt, dev, iters=40):
+    v = torch.randn(K, dim, generator=gen, device=dev, dtype=dt)
+    v = v / v.norm(dim=-1, keepdim=True)
+    for _ in range(iters):
+        v = apply_T(apply(v))
+        v = v / v.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+    return v
+
+
+def make_lemA4_x_measure(init_scale: float = 1.0):
+    """ZCZG/LemA.4-x: ``max_{l,i} ||x_hat_{l,i} - x_tilde_{l,i}|| / (L sum_r ||W_hat_r - W_tilde_r||_2)``
+    with ``W_tilde = W^(0)`` and ``W_hat`` either the aligned rank-one perturbation of
+    layer 1 (``Delta_1 = tau xbar_0 u^T`` with ``u`` the top right singular vector of the
+    frozen-pattern Jacobian ``prod_{r=2}^L Sigma_r W_r^T Sigma_1``, 40 power iterations)
+    or a random ball perturbation of every layer (``extras['random']``)."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, _ = inputs(point, ctx)
+        tau = float(point["tau"])
+        K, dt, dev = ctx.trials, ctx.dtype, ctx.device
+        xs, tr = layer_inputs(net, x, net.W0)
+        D = [t[:, 0].to(dt) for t in tr.D]                   # sample 0 masks [K, m_l]
+
+        def J(u):                                            # u in R^{m_1} -> R^{m_L}
+            z = u * D[0]
+            for r in range(1, net.L):
+                z = (z.unsqueeze(-2) @ net.W0[r]).squeeze(-2) * D[r]
+            return z
+
+        def JT(z):
+            for r in range(net.L - 1, 0, -1):
+                z = ((z * D[r]).unsqueeze(-2) @ net.W0[r].transpose(-1, -2)).squeeze(-2)
+            return z * D[0]
+
+        u = _top_right_singular(J, JT, net.widths[0], K, ctx.generator("pow"), dt, dev, iters=25)
+        x0 = xs[0][:, 0]
+        Delta = tau * (x0 / x0.norm(dim=-1, keepdim=True)).unsqueeze(-1) * u.unsqueeze(-2)
+        W = list(net.W0)
+        W[0] = W[0] + Delta
+
+        def ratio(Wh, total):
+            th = net.trace(x, tuple(Wh))
+            diff = torch.stack([(a - b).norm(dim=-1).amax(-1) for a, b in zip(th.h, tr.h)], -1)
+            return diff.amax(-1) / (net.L * total)
+
+        adv = ratio(W, tau)
+        dW = cheap_random_ball(net, tau, ctx.generator("rand"))
+        # nominal sum of norms (each ||Delta_r||_2 <= tau w.h.p.): the random ratio is a lower estimate
+        tot = torch.full((K,), net.L * tau, dtype=dt, device=dev)
+        rnd = ratio([w + d for w, d in zip(net.W0, dW)], tot)
+        return Measurement(torch.maximum(adv, rnd), {"random": rnd, "targeted": adv})
+
+    return measure
+
+
+def make_pf53_backward_measure(init_scale: float = 1.0):
+    """ZCZG/Pf5.3-backward: ``max_{l,i} ||v^T (D_hat_{l,i} - D_{l,i})||_2 / sqrt(M log M)``
+    with ``D_{l,i} = (prod_{r>l} Sigma_r W_r^T) Sigma_l`` at ``W^(0)`` and at the
+    targeted attack point of the ball; random ball point in ``extras['random']``."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, _ = inputs(point, ctx)
+        tau = float(point["tau"])
+        M = max(net.widths)
+        norm = math.sqrt(M * math.log(M))
+        tr0 = net.trace(x)
+        r0 = rows(net, tr0, net.W0)
+
+        def q(W):
+            tr = net.trace(x, W)
+            r1 = rows(net, tr, W)
+            return torch.stack([(a - b).norm(dim=-1).amax(-1) for a, b in zip(r1, r0)], -1).amax(-1) / norm
+
+        adv = q(targeted_perturbation(net, x, net.W0, tau))
+        dW = cheap_random_ball(net, tau, ctx.generator("rand"))
+        rnd = q(tuple(w + d for w, d in zip(net.W0, dW)))
+        return Measurement(torch.maximum(adv, rnd), {"random": rnd, "targeted": adv})
+
+    return measure
+
+
+def _ball_candidates(net, x, tau, ctx, targeted_layers=None):
+    """W0, a random ball point and the targeted attack point."""
+    dW = cheap_random_ball(net, tau, ctx.generator("rand"))
+    return {"init": net.W0,
+            "random": tuple(w + d for w, d in zip(net.W0, dW)),
+            "targeted": targeted_perturbation(net, x, net.W0, tau, layers=targeted_layers)}
+
+
+def make_lem52_upper_measure(init_scale: float = 1.0):
+    """ZCZG/Lem5.2-upper: ``max_l n ||grad_{W_l} L_S(W_tilde)||_F / (sqrt(M) sum_i |ell'_i|)``
+    maximised over W_tilde in {W^(0), random ball point, targeted attack point}."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        n = int(point["n"])
+        x, y = inputs(point, ctx)
+        M = max(net.widths)
+        vals = {}
+        for k, W in _ball_candidates(net, x, float(point["tau"]), ctx).items():
+            _, gn, sl, _, _ = per_layer_grad_norms(net, x, y, W)
+            vals[k] = (n * gn.amax(-1) / (math.sqrt(M) * sl))
+        worst = torch.stack(list(vals.values()), -1).amax(-1)
+        return Measurement(worst, {"random": vals["random"], "init": vals["init"]})
+
+    return measure
+
+
+def make_lem52_lower_measure(init_scale: float = 1.0):
+    """ZCZG/Lem5.2-lower: ``||grad_{W_L} L_S||_F^2 n^5 / (m phi (sum ell')^2)`` minimised over
+    W_tilde in {W^(0), random ball point, targeted attack on the last layer}; data with
+    a planted opposite-label pair at distance phi; raw ``||grad_{W_L}||^2/(sum ell')^2``
+    (no n, phi, m normalisation) in ``extras['raw']`` for the m-scaling."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        n = int(point["n"])
+        phi = float(point["phi"])
+        x, y = inputs(point, ctx, phi=phi)
+        x, y, phi_act = plant_close_pair(x, y, phi)
+        m = min(net.widths)
+        vals, raws = {}, {}
+        for k, W in _ball_candidates(net, x, float(point["tau"]), ctx, targeted_layers=[net.L - 1]).items():
+            _, gn, sl, _, _ = per_layer_grad_norms(net, x, y, W)
+            raw = gn[:, -1] ** 2 / sl ** 2
+            raws[k] = raw
+            vals[k] = raw * n ** 5 / (m * phi_act)
+        worst = torch.stack(list(vals.values()), -1).amin(-1)
+        rawmin = torch.stack(list(raws.values()), -1).amin(-1)
+        return Measurement(worst, {"raw": rawmin, "random": vals["random"]})
+
+    return measure
+
+
+def make_lemA2_measure(init_scale: float = 1.0, threshold: float = 0.25):
+    """ZCZG/LemA.2: ``min_a`` (fraction of last-layer neurons j with
+    ``||(1/n) sum_i a_i y_i sigma'(<w_{L,j}, x_{L-1,i}>) x_{L-1,i}|| >= threshold ||a||_inf/n``)
+    ``* n / phi``.  Search over a: the n unit vectors, all ones, the planted close pair,
+    16 random ``a`` and 3 rounds of greedy coordinate moves (a_i in {0, 1/2, 1}) from
+    the worst candidate."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        n = int(point["n"])
+        phi = float(point["phi"])
+        x, y = inputs(point, ctx, phi=phi)
+        x, y, phi_act = plant_close_pair(x, y, phi)
+        K, dt, dev = ctx.trials, ctx.dtype, ctx.device
+        xs, tr = layer_inputs(net, x, net.W0)
+        xl = xs[net.L - 1]                                  # [K, n, m_{L-1}]
+        Dl = tr.D[net.L - 1].to(dt)                         # [K, n, m_L]
+        G = xl @ xl.transpose(-1, -2)                       # [K, n, n]
+        yk = y.to(dt)
+
+        def frac(A):                                        # A [K, P, n] -> [K, P]
+            S = A.unsqueeze(-1) * (yk.view(1, 1, n, 1) * Dl.unsqueeze(1))      # [K, P, n, m]
+            GS = torch.einsum("kij,kpjm->kpim", G, S)
+            nrm2 = (S * GS).sum(-2)                          # [K, P, m]
+            thr = (threshold * A.amax(-1)) ** 2
+            return (nrm2 >= thr.unsqueeze(-1)).to(dt).mean(-1)
+
+        eye = torch.eye(n, dtype=dt, device=dev)
+        cands = [eye, torch.ones(1, n, dtype=dt, device=dev)]
+        pair = torch.zeros(1, n, dtype=dt, device=dev)
+        pair[0, 0] = pair[0, -1] = 1.0
+        cands.append(pair)
+        cands.append(torch.rand(16, n, generator=ctx.generator("a"), dtype=dt, device=dev))
+        A = torch.cat(cands, 0).expand(K, -1, -1).contiguous()
+        fr = frac(A)
+        best, idx = fr.min(-1)
+        a = A[torch.arange(K, device=dev), idx]              # [K, n]
+        levels = (0.0, 0.5, 1.0)
+        for _ in range(3):
+            trial = a.unsqueeze(1).repeat(1, n * len(levels), 1)
+            for j, lv in enumerate(levels):
+                trial[:, j * n:(j + 1) * n] = torch.where(eye.bool(), torch.full_like(eye, lv), a.unsqueeze(1).expand(K, n, n))
+            ok = trial.amax(-1) > 0
+            ft = torch.where(ok, frac(trial), torch.full((K, trial.shape[1]), math.inf, dtype=dt, device=dev))
+            b2, i2 = ft.min(-1)
+            better = b2 < best
+            a = torch.where(better.unsqueeze(-1), trial[torch.arange(K, device=dev), i2], a)
+            best = torch.minimum(best, b2)
+        return Measurement(best * n / phi_act, {"frac_good": best, "frac_unit_vectors": fr[:, :n].amin(-1)})
+
+    return measure
+
+
+def make_lemA3_measure(which: str, init_scale: float = 1.0):
+    """ZCZG/LemA.3-{prod,vprod,sparse} at the targeted attack point ``W_tilde`` with
+    ``Sigma_tilde = Sigma(W_tilde)`` (``||Sigma_tilde - Sigma||_0 = `` the flips it causes):
+
+    * prod: ``max_{l1<l2} ||prod_{r=l1}^{l2} Sigma_r W_r^T||_2`` (Lanczos, tol 1e-4);
+    * vprod: ``max_{l1} ||v^T prod_{r=l1}^L Sigma_r W_r^T||_2 / sqrt(M)``;
+    * sparse: ``max_{l1} sup_{||u||_0<=s} |v^T prod u| / sqrt(s log M)`` (the norm of the
+      top-s entries, exact).
+    Sample 0 only; init point in ``extras['init']``."""
+    from ovpmodel.linalg import Diag, ProductOperator, spectral_norm
+
+    def one(net, x, W, point, ctx):
+        tr = net.trace(x, W)
+        M = max(net.widths)
+        D = [t[:, 0] for t in tr.D]
+        if which == "prod":
+            # power iteration (60 steps) on every interval product; an under-converged
+            # norm is low, never high (lost power, never a false fail)
+            best = torch.zeros(ctx.trials, dtype=ctx.dtype, device=ctx.device)
+            gen = ctx.generator("pow")
+            Df = [d.to(ctx.dtype) for d in D]
+            for l1 in range(net.L):
+                for l2 in range(l1 + 1, net.L):
+                    def A(u, l1=l1, l2=l2):            # R^{m_{l1-1}} -> R^{m_{l2}}
+                        for r in range(l1, l2 + 1):
+                            u = (u.unsqueeze(-2) @ W[r]).squeeze(-2) * Df[r]
+                        return u
+
+                    def AT(z, l1=l1, l2=l2):
+                        for r in range(l2, l1 - 1, -1):
+                            z = ((z * Df[r]).unsqueeze(-2) @ W[r].transpose(-1, -2)).squeeze(-2)
+                        return z
+                    u = _top_right_singular(A, AT, W[l1].shape[-2], ctx.trials, gen, ctx.dtype, ctx.device, iters=60)
+                    best = torch.maximum(best, A(u).norm(dim=-1))
+            return best
+        xs0 = net.v.expand(ctx.trials, -1)
+        row = xs0
+        out = []
+        for l in range(net.L - 1, -1, -1):
+            row = row * D[l].to(row.dtype)
+            full = (row.unsqueeze(-2) @ W[l].transpose(-1, -2)).squeeze(-2)   # v^T prod_{r=l}^L Sigma_r W_r^T
+            if which == "vprod":
+                out.append(full.norm(dim=-1) / math.sqrt(M))
+            else:
+                s = int(point["s"])
+                top = full.abs().topk(min(s, full.shape[-1]), dim=-1).values
+                out.append(top.norm(dim=-1) / math.sqrt(s * math.log(M)))
+            row = full
+        return torch.stack(out, -1).amax(-1)
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        x, _ = inputs(point, ctx, n=1)
+        tau = float(point["tau"])
+        Wt = targeted_perturbation(net, x, net.W0, tau)
+        adv = one(net, x, Wt, point, ctx)
+        ini = one(net, x, net.W0, point, ctx)
+        return Measurement(torch.maximum(adv, ini), {"init": ini, "targeted": adv})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- priority 3
+
+
+def make_lem53_measure(init_scale: float = 1.0):
+    """ZCZG/Lem5.3: from ``W = W^(0) + Delta`` (random, ``||Delta_l||_2 <= tau``) one step
+    ``W' = W - eta grad`` with ``eta = c/(M L^3)``; excess over first order
+    ``E = L_S(W') - L_S(W) + eta ||grad||_F^2`` divided by
+    ``M L^3 eta^2 ||grad||^2 + L^{8/3} tau^{1/3} sqrt(M log M) eta ||grad|| (-sum ell')/n``
+    (the lemma's right side with C' = C'' = 1)."""
+
+    def measure(point, ctx):
+        net = build_net(point, ctx, init_scale=init_scale)
+        n, L = int(point["n"]), net.L
+        x, y = inputs(point, ctx)
+        tau = float(point["tau"])
+        M = max(net.widths)
+        eta = float(point["c"]) / (M * L ** 3)
+        dW = cheap_random_ball(net, tau, ctx.generator("rand"))
+        W = tuple(w + d for w, d in zip(net.W0, dW))
+        Ls, gn, sl, G, _ = per_layer_grad_norms(net, x, y, W)
+        g2 = (gn ** 2).sum(-1)
+        W1 = tuple(w - eta * g for w, g in zip(W, G))
+        L1 = net.loss(x, y, W1)
+        E = L1 - Ls + eta * g2
+        rhs = M * L ** 3 * eta ** 2 * g2 + L ** (8 / 3) * tau ** (1 / 3) * math.sqrt(M * math.log(M)) * eta * g2.sqrt() * sl / n
+        return Measurement(E / rhs, {"excess": E.abs().clamp_min(1e-300), "smooth_term": M * L ** 3 * eta ** 2 * g2})
+
+    return measure
+
+
+def run_gd(point, ctx, *, eta, steps, init_scale=1.0, digits=False, record_every=1):
+    """GD from ``W^(0)``; returns ``(net, x, y, W_final, rec.stacked())``."""
+    from ovpmodel.train import train
+    net = build_net(point, ctx, init_scale=init_scale, d=65 if digits else D_IN)
+    if digits:
+        x, y, _ = _data.digits_3_vs_8(mu=MU, max_samples=int(point["n"]), device=ctx.device, dtype=ctx.dtype)
+    else:
+        x, y = inputs(point, ctx, phi=float(point.get("phi", 0.05)) if "phi" in point else None)
+    W, rec = train(net, x, y, steps=int(steps), eta=float(eta), record_every=record_every,
+                   spectral_every=int(steps))
+    return net, x, y, W, rec.stacked()
+
+
+def make_descent_measure(init_scale: float = 1.0):
+    """ZCZG/Pf4.4-descent: ``min_k (L_S^(k) - L_S^(k+1)) / (eta ||grad^(k)||_F^2)`` along GD
+    with ``eta = c/(M L^3)``."""
+
+    def measure(point, ctx):
+        M, L = even(point["m"]), int(point["L"])
+        eta = float(point["c"]) / (M * L ** 3)
+        net, x, y, W, st = run_gd(point, ctx, eta=eta, steps=int(point["steps"]), init_scale=init_scale)
+        loss, gn = st["loss"], st["grad_norm"]
+        q = (loss[:-1] - loss[1:]) / (eta * gn[:-1] ** 2)
+        return Measurement(q.amin(0), {"final_loss": loss[-1], "initial_loss": loss[0]})
+
+    return measure
+
+
+def make_path_measure(init_scale: float = 1.0):
+    """ZCZG/Pf4.4-path: ``max_l ||W_l^(k) - W_l^(0)||_2 / sqrt(2 k eta L_S(W^(0)))`` at the last
+    step k of GD with ``eta = c/(M L^3)``; the spectral distance itself in
+    ``extras['dist']`` (for the m-scaling)."""
+
+    def measure(point, ctx):
+        M, L = even(point["m"]), int(point["L"])
+        eta = float(point["c"]) / (M * L ** 3)
+        k = int(point["steps"])
+        net, x, y, W, st = run_gd(point, ctx, eta=eta, steps=k, init_scale=init_scale, record_every=k)
+        dist = st["dist_spec"][-1].amax(-1)
+        return Measurement(dist / (2 * k * eta * st["loss"][0]).sqrt(), {"dist": dist})
+
+    return measure
+
+
+def make_thm44_measure(init_scale: float = 1.0):
+    """ZCZG/Thm4.4: ``L_S(W^(T)) / L_S(W^(0))`` after T GD steps with ``eta = c/(M L^3)``;
+    the final loss and the zero-training-error indicator in extras."""
+
+    def measure(point, ctx):
+        M, L = even(point["m"]), int(point["L"])
+        eta = float(point["c"]) / (M * L ** 3)
+        T = int(point["steps"])
+        net, x, y, W, st = run_gd(point, ctx, eta=eta, steps=T, init_scale=init_scale, record_every=T)
+        out = net.forward(x, W)
+        yk = net.expand_data(x, y)[1]
+        err = ((yk * out) < 0).to(ctx.dtype).mean(-1)
+        return Measurement(st["loss"][-1] / st["loss"][0], {"final_loss": st["loss"][-1], "train_error": err + 1e-12})
+
+    return measure
+
+
+def make_fig_measure(which: str, init_scale: float = 1.0):
+    """ZCZG/Fig1-3 on scikit-learn digits 3 vs 8 (``data.digits_3_vs_8``: 64 pixels scaled
+    to norm sqrt(1-mu^2), mu appended, d = 65), GD with a width-independent step ``eta``.
+
+    * Fig1: ``L_S(W^(T)) / L_S(W^(0))`` (extras: final loss);
+    * Fig2: ``max_l ||W_l^(T) - W_l^(0)||_2 / sqrt(2 T eta L_S(W^(0)))`` (extras: the
+      spectral and Frobenius distances);
+    * Fig3: the activation-pattern difference ratio ``#changed (node, input) / (sum_l m_l n)``
+      divided by ``L^{4/3} tau_T^{2/3}`` with ``tau_T`` the measured spectral distance
+      (extras: the raw ratio)."""
+
+    def measure(point, ctx):
+        T = int(point["steps"])
+        eta = float(point["eta"])
+        if which in ("Fig2", "Fig3"):      # eta proportional to 1/M (equal to `eta` at M = 64), see zczg.py notes
+            eta = eta * 64.0 / even(point["m"])
+        net, x, y, W, st = run_gd(point, ctx, eta=eta, steps=T, init_scale=init_scale, digits=True, record_every=T)
+        L0, LT = st["loss"][0], st["loss"][-1]
+        dspec = st["dist_spec"][-1].amax(-1)
+        dfro = st["dist_fro"][-1].pow(2).sum(-1).sqrt()
+        n = x.shape[0]
+        ratio = st["sign_changes"][-1].to(ctx.dtype) / (sum(net.widths) * n)
+        if which == "Fig1":
+            return Measurement(LT / L0, {"final_loss": LT})
+        if which == "Fig2":
+            return Measurement(dspec / (2 * T * eta * L0).sqrt(), {"dist_spec": dspec, "dist_fro": dfro})
+        return Measurement(ratio / (net.L ** (4 / 3) * dspec.clamp_min(1e-12) ** (2 / 3)),
+                           {"ratio": ratio.clamp_min(1e-9), "dist_spec": dspec})
+
+    return measure
