@@ -1,0 +1,665 @@
+"""Measures for the AZL-RNN catalog (``azl_rnn.py``).
+
+Paper: ``allen-zhu-li-rnn-generalization-full.txt`` (Allen-Zhu, Li, *Can SGD Learn
+Recurrent Neural Networks with Provable Generalization?*), setting F4 of CLAIMS.md
+(a.1)/(c): Elman ReLU RNN with input dimension ``d_x + 1``, ``W, A ~ N(0, 2/m)``,
+``B ~ N(0, 1/d)`` all fixed at initialization; the trained shift ``W'`` enters as
+``W = W0 + W'``; inputs built by Definition 3.1 from raw tokens ``x*``
+(``ovpmodel.data.raw_tokens`` + ``transform_inputs``); the null sequence ``x^(0)`` of
+Sec. 5.2 / App. D (``data.null_sequence``).
+
+Conventions (CLAIMS.md (b.4), index-corrected): ``Back_{i->j} = B D_j W ... D_{i+1} W``
+(``Back_{j->j} = B``) and the linearization (5.1)
+``f_j(W~) = sum_{i=2}^{j} Back_{i->j} D_i W~ h_{i-1}`` (the JVP of ``B h_j``).  Time step
+``l`` (1-based, as in the paper) is index ``l - 1`` of the ``[K, L, n, m]`` traces.
+
+Every measure takes ``(point, ctx)``, uses generators from ``ctx`` (sub-streams
+``"net"``, ``"data"``, ``"pert"``, ...), batches over the ``K`` trials and returns one
+number per trial (for forall claims the worst case the adversary found, the random
+perturbation in ``extras["random"]``).  Private module (leading ``_``): the catalog
+loader does not import it as a catalog module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import torch
+
+from ovpmodel import ElmanRNN
+from ovpmodel import data as _data
+from ovpmodel import linalg as _la
+from ovpmodel import perturb as _pt
+
+from claims import Measurement
+
+PAPER = "allen-zhu-li-rnn-generalization-full.txt"
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def make_net(point, ctx, dtype=None, lam: float = 1.0) -> ElmanRNN:
+    """F4 network: ``ElmanRNN(m, d_x + 1, d, loss_from=3, output_scale=lambda)`` (sub-stream "net")."""
+    return ElmanRNN(int(point["m"]), int(point.get("d_x", 4)) + 1, int(point.get("d", 1)), trials=ctx.trials,
+                    generator=ctx.generator("net"), device=ctx.device, dtype=dtype or ctx.dtype,
+                    loss_from=3, output_scale=float(point.get("lam", lam)))
+
+
+def make_xstar(point, ctx, n=None):
+    """Raw tokens ``x* [n, L-2, d_x]`` (Sec. 3, fn 2; sub-stream "data"), float64."""
+    n = int(point.get("n", 2)) if n is None else int(n)
+    return _data.raw_tokens(n, int(point["L"]), int(point.get("d_x", 4)), generator=ctx.generator("data"),
+                            device=ctx.device, dtype=torch.float64)
+
+
+def make_x(point, ctx, dtype=None, n=None):
+    """Def. 3.1 inputs ``x [n, L, d_x + 1]`` (normalized, Def. 3.2; validated)."""
+    eps = float(point.get("eps_x", 0.05))
+    x = _data.transform_inputs(make_xstar(point, ctx, n), eps, dtype=torch.float64)
+    _data.validate_normalized(x, eps, check_structure=True)
+    return x.to(dtype or ctx.dtype)
+
+
+def null_x(point, ctx, n: int, dtype=None):
+    """The null sequence ``x^(0)`` repeated ``n`` times, ``[n, L, d_x + 1]``."""
+    x0 = _data.null_sequence(int(point["L"]), int(point.get("d_x", 4)), float(point.get("eps_x", 0.05)),
+                             device=ctx.device, dtype=dtype or ctx.dtype)
+    return x0.unsqueeze(0).expand(n, *x0.shape).contiguous()
+
+
+def zeta_n(eps_x: float, l: int) -> float:
+    """``zeta_n(eps_x, l) = sqrt(1 + (l-1) eps_x^2)`` (Lemma B.1 header)."""
+    return math.sqrt(1.0 + (l - 1) * eps_x * eps_x)
+
+
+def zeta_c(beta: torch.Tensor | float):
+    """Exact ``zeta_c(beta) = E[(sigma(g1) - sigma(alpha g1 + beta g2))^2]``, ``alpha = sqrt(1-beta^2)``
+    (Prop. D.2; arc-cosine kernel closed form, CLAIMS.md PropD.2-i [D]):
+    ``1 - (|beta| + (pi - arcsin|beta|) alpha)/pi``."""
+    b = torch.as_tensor(beta, dtype=torch.float64).abs()
+    a = (1 - b * b).clamp_min(0).sqrt()
+    return 1 - (b + (math.pi - torch.asin(b)) * a) / math.pi
+
+
+def zeta_c_paper(x: torch.Tensor):
+    """The paper's closed form of ``zeta_c(sqrt x)`` (proof of Prop. D.2), reported WRONG in CLAIMS.md."""
+    x = torch.as_tensor(x, dtype=torch.float64)
+    s1, sx = (1 - x).sqrt(), x.sqrt()
+    return (-2 * math.pi * (s1 - 1) + (s1 - 2) * sx + (2 * s1 - 1) * torch.asin(sx)) / (2 * math.pi)
+
+
+def zeta_d_recursions(eps_x: float, L: int):
+    """``zeta_d(l)^2 / ((l-1) eps_x^2)`` for ``l = 2..L`` from (i) the paper's recursion (proof of
+    Lemma D.1) and (ii) the corrected one (true correlation of ``z = (h_{l-1}, x_l)`` and
+    ``z0 = (h0_{l-1}, x0_l)``, injected difference ``||x_l - x0_l||^2 = 2 eps_x^2`` for
+    ``l <= L-1`` and 0 at ``l = L``).  Returns two lists (index 0 <-> l = 2)."""
+    e2 = eps_x * eps_x
+    zp, zc = 0.0, 0.0                      # zeta_d(1)^2 = 0
+    paper, corr = [], []
+    for l in range(2, L + 1):
+        zn2 = zeta_n(eps_x, l - 1) ** 2
+        r2 = zn2 + e2
+        arg = math.sqrt(min(1.0, (zp + zp * zp / (4 * zn2) + e2) / r2))
+        zp = 2 * r2 * float(zeta_c(arg))
+        inj = 2 * e2 if l <= L - 1 else 0.0
+        c = 1 - (zc + inj) / (2 * r2)
+        zc = 2 * r2 * float(zeta_c(math.sqrt(max(0.0, 1 - c * c))))
+        paper.append(zp / ((l - 1) * e2))
+        corr.append(zc / ((l - 1) * e2))
+    return paper, corr
+
+
+def backs(net: ElmanRNN, tr, W) -> torch.Tensor:
+    """Dense ``Back_{i->j}`` for all ``1 <= i <= j <= L``: ``[K, L(i), L(j), n, d, m]`` (zero for i > j).
+
+    ``Back_{j->j} = B``, ``Back_{i-1->j} = Back_{i->j} D_i W`` (AZL-RNN Def. 4.1)."""
+    K, L, n, m = tr.g.shape
+    out = torch.zeros(K, L, L, n, net.d, m, device=W.device, dtype=W.dtype)
+    Bn = net.B.unsqueeze(1).expand(K, n, net.d, m)
+    for j in range(L, 0, -1):
+        M = Bn
+        out[:, j - 1, j - 1] = M
+        for i in range(j, 1, -1):        # Back_{i-1->j} = Back_{i->j} D_i W
+            MD = (M * tr.D[:, i - 1].unsqueeze(2).to(W.dtype)).reshape(K, n * net.d, m)
+            M = torch.bmm(MD, W).reshape(K, n, net.d, m)
+            out[:, i - 2, j - 1] = M
+    return out
+
+
+def spec_rows(M: torch.Tensor) -> torch.Tensor:
+    """Spectral norm of ``[..., d, m]`` matrices with small d: ``sqrt(lambda_max(M M^T))`` (exact)."""
+    if M.shape[-2] == 1:
+        return M.norm(dim=(-2, -1))
+    G = torch.matmul(M, M.transpose(-1, -2)).to(torch.float64)
+    return torch.linalg.eigvalsh(G)[..., -1].clamp_min(0).sqrt().to(M.dtype)
+
+
+def linearized(net: ElmanRNN, tr, W, Wt: torch.Tensor, Bk=None, *, literal: bool = False) -> torch.Tensor:
+    """(5.1) assembled from explicit Back operators: ``f_j(W~) = sum_{i=2}^{j} Back_{i->j} D_i W~ h_{i-1}``
+    for all j, ``[K, L, n, d]`` (j = 1 entry is 0).  ``literal=True`` evaluates the paper's
+    written (off-by-one) form ``sum_{i=1}^{j-1} Back_{i->j} D_{i+1} W~ h_i`` instead."""
+    K, L, n, m = tr.g.shape
+    Bk = backs(net, tr, W) if Bk is None else Bk
+    out = []
+    for j in range(1, L + 1):
+        acc = torch.zeros(K, n, net.d, device=W.device, dtype=W.dtype)
+        for i in range(2, j + 1):
+            u = tr.D[:, i - 1].to(W.dtype) * torch.matmul(tr.h[:, i - 2], Wt.transpose(-1, -2))  # D_i W~ h_{i-1}
+            Bi = Bk[:, i - 2, j - 1] if literal else Bk[:, i - 1, j - 1]   # literal: Back_{i-1 -> j}
+            acc = acc + torch.matmul(Bi, u.unsqueeze(-1)).squeeze(-1)
+        out.append(acc)
+    return torch.stack(out, dim=1)
+
+
+def jvp_outputs(net: ElmanRNN, x, W, Wt):
+    """``(B h_j(W), d/dt B h_j(W + t W~)|_0)``, both ``[K, L, n, d]`` (forward-mode autograd)."""
+    f = lambda WW: net.forward(x, WW)
+    return torch.func.jvp(f, (W,), (Wt,))
+
+
+def rel(a, b):
+    K = a.shape[0]
+    num = (a - b).reshape(K, -1).norm(dim=1)
+    den = b.reshape(K, -1).norm(dim=1).clamp_min(torch.finfo(b.dtype).tiny)
+    return num / den
+
+
+def small_perturbation(net, r: float, ctx, offset="pert"):
+    """Gaussian ``[K, m, m]`` scaled to Frobenius norm ``r`` (cheap; no SVD)."""
+    G = torch.randn(net.W0.shape, generator=ctx.generator(offset), device=net.device, dtype=net.dtype)
+    return G * (r / G.reshape(G.shape[0], -1).norm(dim=1)).view(-1, 1, 1)
+
+
+def random_rank_one(net, omega: float, ctx, offset="rand"):
+    """Random rank-one ``omega u v^T`` (unit u, v): spectral norm exactly ``omega``."""
+    g = ctx.generator(offset)
+    K, m = net.trials, net.m
+    u = torch.randn(K, m, 1, generator=g, device=net.device, dtype=net.dtype)
+    v = torch.randn(K, 1, m, generator=g, device=net.device, dtype=net.dtype)
+    return omega * (u / u.norm(dim=1, keepdim=True)) * (v / v.norm(dim=2, keepdim=True))
+
+
+class _Cache:
+    """Tiny LRU cache so claims sharing one expensive measurement (E.1-*, F.1*) compute it once."""
+
+    def __init__(self, size=8):
+        self.size, self.d = size, OrderedDict()
+
+    def get(self, key, fn):
+        if key in self.d:
+            self.d.move_to_end(key)
+            return self.d[key]
+        v = fn()
+        self.d[key] = v
+        if len(self.d) > self.size:
+            self.d.popitem(last=False)
+        return v
+
+
+_CACHE = _Cache()
+
+
+def _key(name, point, ctx):
+    return (name, tuple(sorted(point.items())), ctx.seed, ctx.trials, str(ctx.dtype), str(ctx.device))
+
+
+def _pick(name, fn, value_key):
+    """A measure returning the cached measurement ``fn`` with ``values = extras[value_key]``."""
+    def measure(point, ctx):
+        ex = _CACHE.get(_key(name, point, ctx), lambda: fn(point, ctx))
+        return Measurement(ex[value_key], ex)
+    measure.__name__ = f"measure_{name}_{value_key}"
+    return measure
+
+
+# ----------------------------------------------------------------------------- EXACT
+
+
+def _G(y, ystar):
+    """G(y, y*) = ||y - y*||_2 (convex, 1-Lipschitz; CLAIMS.md (c))."""
+    return (y - ystar).norm(dim=-1)
+
+
+def measure_lem71_identity(point, ctx):
+    """Obj(W_t) vs G~(0) and grad Obj(W_t) vs grad G~(0), autograd vs autograd (float64).
+
+    ``W_t`` = a random shift of Frobenius norm ``Delta/sqrt(m)``; ``G~(W~) = mean_Z sum_{j>=3}
+    G(lam F_j(W + W_t) + lam R_j(W~), y*_j)`` with ``R_j`` assembled explicitly from Back
+    operators at ``W + W_t`` (index-corrected (5.1) form).  Also the convexity slack
+    ``G~(W~) - G~(0) - <grad G~(0), W~>`` at a random ``W~`` (must be >= 0)."""
+    lam = float(point.get("lam", 0.1))
+    net = make_net(point, ctx, lam=lam)
+    n, L = int(point.get("n", 4)), int(point["L"])
+    xs = make_xstar(point, ctx, n)
+    cc = _data.ConceptClass.random(L, int(point.get("d_x", 4)), net.d, 3, phi="tanh", generator=ctx.generator("cc"),
+                                   device=ctx.device, dtype=torch.float64)
+    ystar = cc.targets(xs).to(ctx.dtype)                               # [n, L-2, d] (j = 3..L)
+    x = _data.transform_inputs(xs, float(point.get("eps_x", 0.05)), dtype=ctx.dtype)
+    Wt = small_perturbation(net, float(point.get("Delta", 1.0)) / math.sqrt(net.m), ctx, "Wt")
+    W = net.W0 + Wt
+
+    def obj(Wp):
+        out = lam * net.forward(x, net.W0 + Wp)[:, 2:]                # [K, L-2, n, d]
+        return _G(out, ystar.transpose(0, 1)).sum(1).mean(1)          # mean over Z of sum_j
+
+    Wp = Wt.clone().requires_grad_(True)
+    with torch.enable_grad():
+        o = obj(Wp)
+        (g_obj,) = torch.autograd.grad(o.sum(), Wp)
+    tr = net.trace(x, W)
+    Bk = backs(net, tr, W)
+    F = tr.out[:, 2:]
+
+    def gtilde(Wtil):
+        R = linearized(net, tr, W, Wtil, Bk)[:, 2:]
+        return _G(lam * F + lam * R, ystar.transpose(0, 1)).sum(1).mean(1)
+
+    Z = torch.zeros_like(W, requires_grad=True)
+    with torch.enable_grad():
+        g0 = gtilde(Z)
+        (g_til,) = torch.autograd.grad(g0.sum(), Z)
+    e_val = (o.detach() - g0.detach()).abs() / o.detach().abs().clamp_min(1e-300)
+    e_grad = rel(g_til, g_obj)
+    Wr = small_perturbation(net, 1.0 / math.sqrt(net.m), ctx, "Wr")
+    slack = gtilde(Wr) - g0.detach() - (g_til * Wr).sum((1, 2))
+    slack_viol = (-slack).clamp_min(0) / g0.detach().abs()
+    v = torch.maximum(torch.maximum(e_val, e_grad), slack_viol)
+    return Measurement(v, {"value_rel_err": e_val, "grad_rel_err": e_grad, "convexity_slack": slack,
+                           "grad_norm_over_sqrt_m": g_obj.reshape(net.trials, -1).norm(dim=1) / math.sqrt(net.m)})
+
+
+def measure_jvp51(point, ctx, literal: bool = False):
+    """(5.1) assembled from explicit Back operators vs forward-mode autograd JVP of ``B h_j``."""
+    net = make_net(point, ctx)
+    n = int(point.get("n", 4))
+    x = make_x(point, ctx, n=n)
+    W = net.W0 + small_perturbation(net, float(point.get("Delta", 1.0)) / math.sqrt(net.m), ctx, "Wt")
+    Wtil = small_perturbation(net, 1.0 / math.sqrt(net.m), ctx, "dir")
+    tr = net.trace(x, W)
+    Bk = backs(net, tr, W)
+    f = linearized(net, tr, W, Wtil, Bk, literal=literal)
+    _, jv = jvp_outputs(net, x, W, Wtil)
+    e = rel(f, jv)
+    e_lit = rel(linearized(net, tr, W, Wtil, Bk, literal=True), jv)
+    return Measurement(e, {"corrected_form_rel_err": e, "literal_form_rel_err": e_lit})
+
+
+def measure_propd2(point, ctx):
+    """Prop. D.2 first bullet with the exact zeta_c: max over a fine beta grid of the normalized
+    violation of ``-|b|^3 <= zeta_c(b) - b^2/2 <= b^4/4``; plus a Monte Carlo check of the closed
+    form and the error of the paper's closed form (extras)."""
+    K = ctx.trials
+    b = torch.linspace(0.0, float(point.get("beta_max", 0.75)), 3001, dtype=torch.float64)
+    z = zeta_c(b) - b * b / 2
+    viol = torch.maximum(z - b ** 4 / 4, -(b ** 3) - z).clamp_min(0)
+    v = torch.full((K,), float(viol.max()), dtype=torch.float64)
+    g = ctx.generator("mc")
+    bt = torch.tensor(0.4472135954999579, dtype=torch.float64)    # beta = sqrt(0.2)
+    g1 = torch.randn(K, 200_000, generator=g, dtype=torch.float64, device=ctx.device)
+    g2 = torch.randn(K, 200_000, generator=g, dtype=torch.float64, device=ctx.device)
+    a = (1 - bt * bt).sqrt()
+    mc = ((torch.relu(g1) - torch.relu(a * g1 + bt * g2)) ** 2).mean(1)
+    exact = float(zeta_c(bt))
+    return Measurement(v, {"mc_minus_exact": (mc - exact).abs(), "exact_at_x0.2": exact,
+                           "paper_closed_form_at_x0.2": float(zeta_c_paper(torch.tensor(0.2))),
+                           "upper_slack_min": float((b ** 4 / 4 - z).min()),
+                           "lower_slack_min": float((z + b ** 3).min())})
+
+
+# ----------------------------------------------------------------------------- Lemma B.1
+
+
+def _init_state(point, ctx, dtype=None):
+    net = make_net(point, ctx, dtype=dtype)
+    x = make_x(point, ctx, dtype=dtype or ctx.dtype)
+    return net, x, net.trace(x)
+
+
+def measure_b1_forward(point, ctx):
+    """B.1a/b/c/d/h in one pass (cached): forward norms, infinity norms, small-|g| counts, outputs."""
+    net, x, tr = _init_state(point, ctx)
+    m, L, eps = net.m, tr.g.shape[1], float(point.get("eps_x", 0.05))
+    K = net.trials
+    zn = torch.tensor([zeta_n(eps, l) for l in range(1, L + 1)], dtype=tr.h.dtype, device=tr.h.device).view(1, L, 1)
+    dh = (tr.h.norm(dim=-1) - zn).abs()                                  # [K, L, n]
+    dg = (tr.g.norm(dim=-1) - math.sqrt(2) * zn).abs()
+    Wh = torch.matmul(tr.h, net.W0.unsqueeze(1).transpose(-1, -2)).abs().amax(dim=(1, 2, 3))
+    Ax = torch.matmul(net._input(x), net.A.unsqueeze(1).transpose(-1, -2)).abs().amax(dim=(1, 2, 3))
+    gi = tr.g.abs().amax(dim=(1, 2, 3))
+    # B.1d: count{|g_k| <= s/sqrt m} / (s m), uniformly over s in (16/m, 1]
+    s = torch.logspace(math.log10(16.0 / m), 0.0, 12, dtype=tr.g.dtype, device=tr.g.device)
+    ga = tr.g.abs().reshape(K, -1, m) * math.sqrt(m)                        # [K, L n, m]
+    cnt = (ga.unsqueeze(-1) <= s).sum(dim=2).to(tr.g.dtype)               # [K, L n, S]
+    q_d = (cnt / (s * m)).amax(dim=(1, 2))
+    outn = tr.out.norm(dim=-1).amax(dim=(1, 2))
+    return {"b1a": math.sqrt(m) * dh.amax(dim=(1, 2)), "b1a_dev": dh.amax(dim=(1, 2)),
+            "b1b": math.sqrt(m) * dg.amax(dim=(1, 2)), "b1b_dev": dg.amax(dim=(1, 2)),
+            "b1c": math.sqrt(m) * torch.maximum(torch.maximum(Wh, Ax), gi), "b1c_Wh": math.sqrt(m) * Wh,
+            "b1c_Ax": math.sqrt(m) * Ax, "b1c_g": math.sqrt(m) * gi,
+            "b1d": q_d, "b1h": outn,
+            "b1a_last_step_over_first": (dh[:, -1].amax(-1) / dh[:, 0].amax(-1).clamp_min(1e-12))}
+
+
+def measure_b1_back(point, ctx):
+    """B.1f/g: entries and row norms of all Back_{i->j} (cached)."""
+    net, x, tr = _init_state(point, ctx)
+    Bk = backs(net, tr, net.W0)                                            # [K, L, L, n, d, m]
+    L = tr.g.shape[1]
+    mask = torch.ones(L, L, dtype=torch.bool, device=Bk.device).triu()     # i <= j
+    ent = Bk.abs().amax(dim=(3, 4, 5))                                     # [K, L, L]
+    rows = Bk.norm(dim=-1).amin(dim=(3, 4))                                # [K, L, L]
+    big = torch.finfo(rows.dtype).max
+    d, m = net.d, net.m
+    return {"b1f": math.sqrt(d) * ent.masked_fill(~mask, 0).amax(dim=(1, 2)),
+            "b1g": rows.masked_fill(~mask, big).amin(dim=(1, 2)) / math.sqrt(m / d)}
+
+
+def measure_b1e(point, ctx):
+    """B.1e: ``||D_j W ... D_i W u|| / ||u||`` for a fixed random unit ``u`` (independent of W, A),
+    all ``1 <= i <= j <= L``.  values: ``max |ratio - 1| / sqrt((j-i+1)/m)``; extras: the literal
+    ratio ``ratio / (1 + 1/(100L))^{j-i+1}`` and the raw deviation."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    u = torch.randn(K, 1, m, generator=ctx.generator("u"), device=net.device, dtype=net.dtype)
+    u = (u / u.norm(dim=-1, keepdim=True)).expand(K, n, m)
+    Wt = net.W0.transpose(-1, -2)
+    dev_n = torch.zeros(K, device=net.device, dtype=net.dtype)
+    dev = torch.zeros_like(dev_n)
+    lit = torch.zeros_like(dev_n)
+    for i in range(1, L + 1):
+        v = u
+        for j in range(i, L + 1):
+            v = tr.D[:, j - 1].to(net.dtype) * torch.matmul(v, Wt)
+            k = j - i + 1
+            r = v.norm(dim=-1)                                            # [K, n]
+            dv = (r - 1).abs().amax(-1)
+            dev = torch.maximum(dev, dv)
+            dev_n = torch.maximum(dev_n, dv / math.sqrt(k / m))
+            lit = torch.maximum(lit, r.amax(-1) / (1 + 1 / (100 * L)) ** k)
+    return Measurement(dev_n, {"deviation": dev, "literal_ratio": lit})
+
+
+def measure_b1i(point, ctx):
+    """B.1i: ``||D_L W ... D_1 W||_2`` (the longest interval, sample 0) by block subspace iteration
+    (8 vectors, 10 rounds; a Ritz value, i.e. a lower bound): a lower bound on the max over all
+    intervals, which grows with the interval length (CLAIMS.md Rem4.1 / CALIBRATION.md)."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    W = net.W0
+    Dm = [tr.D[:, c, 0].to(net.dtype).unsqueeze(-1) for c in range(L)]      # [K, m, 1]
+
+    def P(V):
+        for c in range(L):
+            V = Dm[c] * torch.bmm(W, V)
+        return V
+
+    def PT(U):
+        for c in range(L - 1, -1, -1):
+            U = torch.bmm(W.transpose(-1, -2), Dm[c] * U)
+        return U
+
+    V = torch.randn(K, m, 8, generator=ctx.generator("block"), device=net.device, dtype=net.dtype)
+    for _ in range(10):
+        V = torch.linalg.qr(PT(P(V))).Q
+    return torch.linalg.matrix_norm(P(V), ord=2)
+
+
+def measure_b1j(point, ctx):
+    """B.1j: truncated-power lower bound of ``sup |u^T W D_L W ... D_1 W v|`` over s-sparse unit u, v
+    (one sample), times ``sqrt(m/s)``."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    s = max(1, int(round(float(point.get("s_frac", 0.05)) * m)))
+    W1 = net.W0.unsqueeze(1)
+    factors = [W1]
+    for c in range(L, 0, -1):
+        factors += [_la.Diag(tr.D[:, c - 1, :1].to(net.dtype)), W1]
+    val, _, _ = _la.sparse_spectral_norm_lower_bound(_la.ProductOperator(factors), s, restarts=4, iters=20,
+                                                     generator=ctx.generator("sparse"))
+    return Measurement(val.reshape(K, -1).amax(-1) * math.sqrt(m / s), {"raw": val.reshape(K, -1).amax(-1)})
+
+
+def measure_b1k(point, ctx):
+    """B.1k: ``min_l ||(I - U_{l-1} U_{l-1}^T) h_l||`` = ``min_l |R_ll|`` of the QR of ``[h_1..h_L]`` (float64)."""
+    net, x, tr = _init_state(point, ctx)
+    H = tr.h.to(torch.float64).permute(0, 2, 3, 1)                       # [K, n, m, L]
+    R = torch.linalg.qr(H, mode="r").R
+    res = R.diagonal(dim1=-2, dim2=-1).abs()                              # [K, n, L]
+    return Measurement(res.amin(dim=(1, 2)).to(ctx.dtype), {"last_step_residual": res[:, :, -1].amin(-1)})
+
+
+def measure_c1(point, ctx):
+    """Lemma C.1: ``max_{i <= j < j'} ||Back_{i->j} Back_{i->j'}^T||_2`` (= the sup over unit u, v,
+    exactly: a d x d SVD); extras: the diagonal case ``j = j'`` and the Remark variant
+    ``Back_{i->j}`` vs ``Back_{i'->j'}`` with ``j - i != j' - i'``."""
+    net, x, tr = _init_state(point, ctx)
+    Bk = backs(net, tr, net.W0)                                           # [K, Li, Lj, n, d, m]
+    K, L = Bk.shape[0], Bk.shape[1]
+    off = torch.zeros(K, device=net.device, dtype=net.dtype)
+    diag = torch.zeros_like(off)
+    rem = torch.zeros_like(off)
+    for i in range(L):
+        # M[k, a, b, n] = Back_{i->i+a} Back_{i->i+b}^T  (d x d)
+        M = torch.einsum("kanrm,kbnsm->kabnrs", Bk[:, i, i:], Bk[:, i, i:])
+        sv = torch.linalg.matrix_norm(M.to(torch.float64), ord=2).to(net.dtype)   # [K, a, b, n]
+        T = sv.shape[1]
+        tri = torch.ones(T, T, dtype=torch.bool, device=sv.device).triu(1)
+        off = torch.maximum(off, sv.masked_fill(~tri.view(1, T, T, 1), 0).amax(dim=(1, 2, 3)))
+        diag = torch.maximum(diag, sv.diagonal(dim1=1, dim2=2).amax(dim=(1, 2)))
+    # Remark variant: Back_{1->j} vs Back_{2->j'} for j' = j (lags differ by one)
+    if L >= 3:
+        M = torch.einsum("kjnrm,kjnsm->kjnrs", Bk[:, 0, 2:], Bk[:, 1, 2:])
+        rem = torch.linalg.matrix_norm(M.to(torch.float64), ord=2).to(net.dtype).amax(dim=(1, 2))
+    m = net.m
+    return Measurement(off, {"offdiag": off, "diag": diag, "diag_over_m_over_d": diag / (m / net.d),
+                             "remark_lag_mismatch": rem})
+
+
+# ----------------------------------------------------------------------------- Lemma D.1
+
+
+def measure_d1(point, ctx):
+    """Lemma D.1(a),(b): ``Q_l = ||h_l - h^(0)_l||^2 / ((l-1) eps_x^2)`` for ``l = 2..L``.
+
+    values (D.1a): ``sqrt(m) max_l dist(||h_l - h^(0)_l||^2, [(l-1) eps^2/2, 2 (l-1) eps^2])`` (the
+    paper's statement: ``zeta_d^2`` lies in that interval and the deviation is ``O(rho/sqrt m)``);
+    ``outside_factor``: ``max_l max(Q_l/2, (1/2)/Q_l)``; extras: max/min of Q over l, Q at l = L-1 and l = L, the
+    paper's recursion ``zeta_d^2/((l-1) eps^2)`` and the corrected recursion; D.1b flips/m."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    eps = float(point.get("eps_x", 0.05))
+    tr0 = net.trace(null_x(point, ctx, n))
+    dd = ((tr.h - tr0.h) ** 2).sum(-1)                                    # [K, L, n]
+    ls = torch.arange(2, L + 1, device=dd.device, dtype=dd.dtype).view(1, -1, 1)
+    Q = dd[:, 1:] / ((ls - 1) * eps * eps)                                # [K, L-1, n]
+    lo, hi = (ls - 1) * eps * eps / 2, 2 * (ls - 1) * eps * eps
+    dist = torch.maximum(dd[:, 1:] - hi, lo - dd[:, 1:]).clamp_min(0)       # distance to the interval
+    out = math.sqrt(m) * dist.amax(dim=(1, 2))
+    factor = torch.maximum(Q / 2, 0.5 / Q.clamp_min(1e-30)).amax(dim=(1, 2))
+    flips = (tr.D != tr0.D).sum(-1).to(dd.dtype).amax(dim=(1, 2)) / m
+    paper, corr = zeta_d_recursions(eps, L)
+    return {"d1a": out, "outside_factor": factor, "Q_max": Q.amax(dim=(1, 2)), "Q_min": Q.amin(dim=(1, 2)),
+            "Q_at_L-1_mean": Q[:, -2].mean(-1), "Q_at_L_mean": Q[:, -1].mean(-1),
+            "paper_recursion_Q_max": max(paper), "paper_recursion_Q_at_L-1": paper[-2],
+            "corrected_recursion_Q_at_L-1": corr[-2], "corrected_recursion_Q_at_L": corr[-1],
+            "measured_over_paper_recursion": Q[:, -2].mean(-1) / paper[-2],
+            "measured_over_corrected_recursion": Q[:, -2].mean(-1) / corr[-2],
+            "d1b": flips, "d1b_normalized": flips / (math.sqrt(L) * eps) ** (2 / 3)}
+
+
+# ----------------------------------------------------------------------------- Lemma E.1
+
+
+def measure_e1(point, ctx):
+    """Lemma E.1: re-randomize the rows in a fixed set ``N`` (the first ``N`` coordinates, chosen
+    independently of W, A) of W and A (``perturb.rerandomize_rows``, std sqrt(2/m)); report
+    ``||h'||``, flips, ``max_k |<w_k, h'_l>|`` and ``max_k ||Back'_{i->j} e_k||`` over l, i <= j."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    N = int(point["Nr"])
+    mask = torch.zeros(K, m, dtype=torch.bool, device=net.device)
+    mask[:, :N] = True
+    std = math.sqrt(2.0 / m)
+    g = ctx.generator("rerand")
+    W2 = _pt.rerandomize_rows(net.W0, mask, std=std, generator=g)
+    A2 = _pt.rerandomize_rows(net.A, mask, std=std, generator=g)
+    A0 = net.A
+    net.A = A2
+    tr2 = net.trace(x, W2)
+    net.A = A0
+    hp = (tr2.h - tr.h)
+    hpn = hp.norm(dim=-1).amax(dim=(1, 2))
+    gpn = (tr2.g - tr.g).norm(dim=-1).amax(dim=(1, 2))
+    flips = (tr2.D != tr.D).sum(-1).to(net.dtype).amax(dim=(1, 2))
+    coord = torch.matmul(hp, net.W0.unsqueeze(1).transpose(-1, -2)).abs().amax(dim=(1, 2, 3))
+    B1 = backs(net, tr, net.W0)
+    B2 = backs(net, tr2, W2)
+    col = (B2 - B1).norm(dim=-2).amax(dim=(1, 2, 3, 4))                   # max_k ||Back' e_k||
+    r = math.sqrt(N / m)
+    return {"e1_1": torch.maximum(hpn, gpn) / r, "h_prime": hpn, "g_prime": gpn,
+            "e1_2": flips / (N ** (1 / 3) * m ** (2 / 3)), "flips": flips.clamp_min(0.5),
+            "e1_3": coord / (N / m) ** (2 / 3), "coord": coord,
+            "e1_4": col / (N / m) ** (1 / 6), "back_col": col}
+
+
+# ----------------------------------------------------------------------------- Lemma F.1 / 6.1 / 6.2
+
+
+def _targeted(net, tr, step: int, omega: float, q=None):
+    """Targeted rank-one ``W'`` flipping the smallest pre-activations of sample 0 at time ``step``
+    (``perturb.targeted_sign_flip``); if ``q [K, d]`` is given only coordinates ``k`` with
+    ``q^T B e_k > 0`` are eligible (so the residual of (5.1) adds up coherently along q)."""
+    g = tr.g[:, step - 1, 0]
+    hprev = tr.h[:, step - 2, 0]
+    if q is not None:
+        ok = torch.einsum("kd,kdm->km", q, net.B) > 0
+        g = torch.where(ok, g, torch.sign(g) * 1e6 + (g == 0) * 1e6)
+    Wp, nflip = _pt.targeted_sign_flip(g, hprev, omega)
+    return Wp, nflip
+
+
+def measure_f1(point, ctx):
+    """Lemma F.1 with the targeted rank-one sign-flip ``W'`` (``||W'||_2 = Delta/sqrt m``) at the
+    middle step ``l* = ceil(L/2)+1``: ``sqrt(m) max_i ||h'_i|| / Delta`` (a), ``max_i ||D'_i||_0``
+    (b) and ``max_{i<=j} ||Back'_{i->j}||_2`` (c, over the d x m matrices, exact); ``random``:
+    the same for a random rank-one ``W'`` of equal spectral norm."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    Delta = float(point["Delta"])
+    omega = Delta / math.sqrt(m)
+    step = L // 2 + 1
+    Wp, _ = _targeted(net, tr, step, omega)
+    res = {}
+    Bk0 = backs(net, tr, net.W0)
+    for tag, P in (("", Wp), ("random_", random_rank_one(net, omega, ctx))):
+        W = net.W0 + P
+        tr2 = net.trace(x, W)
+        hp = (tr2.h - tr.h).norm(dim=-1).amax(dim=(1, 2))
+        fl = (tr2.D != tr.D).sum(-1).amax(dim=(1, 2)).to(net.dtype)
+        Bk = backs(net, tr2, W) - Bk0
+        bn = spec_rows(Bk).amax(dim=(1, 2, 3))
+        res[tag + "f1a"] = math.sqrt(m) * hp / Delta
+        res[tag + "flips"] = fl.clamp_min(0.5)
+        res[tag + "f1b"] = fl / (Delta * m) ** (2 / 3)
+        res[tag + "back"] = bn
+        res[tag + "f1c"] = bn / (Delta * m) ** (1 / 3)
+    res["random"] = res["random_flips"]
+    res["random_f1b_gap"] = res["flips"] / res["random_flips"]
+    return res
+
+
+def measure_lem61(point, ctx):
+    """Lemma 6.1: ``max_j ||B h'_j - f_j(W')||`` (f_j = (5.1), computed as the exact JVP) for a
+    targeted ``W'`` at the last step L (flip coordinates aligned with a random direction q of
+    the output space, so the flipped coordinates' residuals add coherently); ``random``: a
+    random rank-one ``W'`` of equal spectral norm."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    Delta = float(point["Delta"])
+    omega = Delta / math.sqrt(m)
+    q = torch.randn(K, net.d, generator=ctx.generator("q"), device=net.device, dtype=net.dtype)
+    Wp, nflip = _targeted(net, tr, L, omega, q)
+    out = {}
+    for tag, P in (("", Wp), ("random", random_rank_one(net, omega, ctx))):
+        y0, jv = jvp_outputs(net, x, net.W0, P)
+        y1 = net.forward(x, net.W0 + P)
+        out[tag or "resid"] = (y1 - y0 - jv).norm(dim=-1).amax(dim=(1, 2))
+    out["random"] = out["random"].clamp_min(1e-30)
+    out["designed_flips"] = nflip.to(net.dtype)
+    out["lem61"] = out["resid"] / (Delta ** (4 / 3) * m ** (-1 / 6))
+    return out
+
+
+def _nuclear_lowrank(P, Q):
+    """``||P Q^T||_*`` for ``P, Q [*, m, r]`` via two thin QRs (exact)."""
+    _, Rp = torch.linalg.qr(P)
+    _, Rq = torch.linalg.qr(Q)
+    return torch.linalg.svdvals(Rp @ Rq.transpose(-1, -2)).sum(-1)
+
+
+def measure_lem62(point, ctx):
+    """Lemma 6.2: ``sup_{||W~||_2 <= omega/sqrt m} |LHS_s| / omega = ||G_s||_* / sqrt m`` (exact;
+    CLAIMS.md Lem6.2) at ``j' = L``, max over s and samples, with ``W'`` the targeted flip of
+    Lemma 6.1 (step L, aligned), ``G_s = sum_i [(D+D')_i (Back+Back')^T_{i->L} e_s (h+h')_{i-1}^T
+    - D_i Back^T_{i->L} e_s h_{i-1}^T]`` (float64 low-rank factors)."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    Delta = float(point["Delta"])
+    omega = Delta / math.sqrt(m)
+    q = torch.randn(K, net.d, generator=ctx.generator("q"), device=net.device, dtype=net.dtype)
+    vals = {}
+    for tag, Wp in (("", _targeted(net, tr, L, omega, q)[0]), ("random", random_rank_one(net, omega, ctx))):
+        W = net.W0 + Wp
+        tr2 = net.trace(x, W)
+        B1 = backs(net, tr, net.W0)[:, :, L - 1]                          # [K, Li, n, d, m]
+        B2 = backs(net, tr2, W)[:, :, L - 1]
+        Ps, Qs = [], []
+        for i in range(2, L + 1):
+            Ps.append(tr2.D[:, i - 1].unsqueeze(-2).to(net.dtype) * B2[:, i - 1])    # [K, n, d, m]
+            Qs.append(tr2.h[:, i - 2].unsqueeze(-2).expand(-1, -1, net.d, -1))
+            Ps.append(-tr.D[:, i - 1].unsqueeze(-2).to(net.dtype) * B1[:, i - 1])
+            Qs.append(tr.h[:, i - 2].unsqueeze(-2).expand(-1, -1, net.d, -1))
+        P = torch.stack(Ps, -1).to(torch.float64)                          # [K, n, d, m, r]
+        Q = torch.stack(Qs, -1).to(torch.float64)
+        nuc = _nuclear_lowrank(P, Q).to(net.dtype)                         # [K, n, d]
+        vals[tag or "q"] = nuc.amax(dim=(1, 2)) / math.sqrt(m)
+    vals["lem62"] = vals["q"] / (Delta ** (1 / 3) * m ** (-1 / 6))
+    vals["random"] = vals["random"].clamp_min(1e-30)
+    return vals
+
+
+# ----------------------------------------------------------------------------- Lemma 8.1
+
+
+def measure_lem81(point, ctx):
+    """Lemma 8.1 for the linearized class ``{x* -> <W', G_q>}`` with ``G_q = grad_W F_{j,s}(x*_q; W)``
+    (= (5.1)), ``||W'||_F <= Delta/sqrt m``: the empirical Rademacher complexity
+    ``(Delta/(N sqrt m)) E_xi ||sum_q xi_q G_q||_F`` computed EXACTLY (all 2^N sign vectors for
+    N <= 12, else 4096 Monte-Carlo draws), max over s, at j = L.  values: ``R sqrt(N)/Delta``."""
+    N = int(point["N"])
+    net = make_net(point, ctx)
+    x = make_x(point, ctx, n=N)
+    tr = net.trace(x)
+    K, L, n, m = tr.g.shape
+    B1 = backs(net, tr, net.W0)[:, :, L - 1]                              # [K, Li, n, d, m]
+    b = tr.D[:, 1:].unsqueeze(-2).to(net.dtype) * B1[:, 1:]                # [K, L-1(i=2..L), n, d, m]
+    hh = tr.h[:, :-1]                                                      # [K, L-1, n, m] (h_{i-1})
+    bb = torch.einsum("kinsm,kjpsm->ksnpij", b, b)                         # [K, d, n, n, i, j]
+    hg = torch.einsum("kinm,kjpm->knpij", hh, hh)                          # [K, n, n, i, j]
+    Gram = (bb * hg.unsqueeze(1)).sum((-1, -2)).to(torch.float64)          # [K, d, N, N]
+    if N <= 12:
+        idx = torch.arange(2 ** N)
+        xi = (((idx.unsqueeze(1) >> torch.arange(N)) & 1) * 2 - 1).to(torch.float64)
+    else:
+        xi = (torch.randint(0, 2, (4096, N), generator=torch.Generator().manual_seed(ctx.seed % (2**31)),
+                            dtype=torch.int64) * 2 - 1).to(torch.float64)
+    xi = xi.to(Gram.device)
+    quad = torch.einsum("xa,ksab,xb->ksx", xi, Gram, xi).clamp_min(0).sqrt().mean(-1)   # E ||sum xi G||_F
+    Delta = float(point.get("Delta", 1.0))
+    R = (Delta / (N * math.sqrt(m)) * quad).amax(-1).to(ctx.dtype)
+    gmax = Gram.diagonal(dim1=-2, dim2=-1).clamp_min(0).sqrt().amax(dim=(1, 2)).to(ctx.dtype)
+    jensen = Delta * gmax / (math.sqrt(m) * math.sqrt(N))
+    return Measurement(R * math.sqrt(N) / Delta, {"rademacher": R, "jensen_bound": jensen,
+                                                  "Gq_max_over_sqrt_m_over_d": gmax / math.sqrt(m / net.d)})

@@ -1,0 +1,136 @@
+"""AZL-RNN catalog (claims/catalog/azl_rnn.py): true claims pass (or are honestly
+inconclusive) under profile "quick"; deliberately FALSE variants (sharpened constant /
+exponent, or the paper's off-by-one linearization) fail with a counterexample."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+import claims
+from claims import Bound, Measurement
+from claims.catalog import azl_rnn
+from claims.catalog import _azl_rnn_measures as M
+
+C = {c.id: c for c in azl_rnn.AZL_RNN_CLAIMS}
+
+EXPECTED_IDS = {
+    "AZL-RNN/Lem7.1-identity", "AZL-RNN/(5.1)", "AZL-RNN/PropD.2-i",
+    *(f"AZL-RNN/B.1{x}" for x in "abcdefghijk"), "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/D.1b",
+    "AZL-RNN/E.1-1", "AZL-RNN/E.1-2", "AZL-RNN/E.1-3", "AZL-RNN/E.1-4",
+    "AZL-RNN/F.1a", "AZL-RNN/F.1b", "AZL-RNN/F.1c", "AZL-RNN/Lem6.1", "AZL-RNN/Lem6.2", "AZL-RNN/Lem8.1",
+}
+
+
+def test_registered_and_well_formed():
+    assert EXPECTED_IDS <= set(C)
+    ids = set(claims.catalog.ids())
+    assert EXPECTED_IDS <= ids
+    for c in C.values():
+        assert c.family == "rnn" and c.source.paper == M.PAPER
+        assert c.bound.provenance and c.notes
+        if "exact" in c.tags:
+            assert c.failure_prob == 0.0 and c.dtype == "float64"
+
+
+def test_data_pipeline_is_def31():
+    ctx = claims.MeasureContext(trials=2, device=torch.device("cpu"), dtype=torch.float64, seed=3,
+                                profile=claims.PROFILES["quick"])
+    x = M.make_x({"m": 64, "L": 5, "eps_x": 0.1, "n": 3, "d_x": 4}, ctx)
+    assert x.shape == (3, 5, 5)
+    claims_data = __import__("ovpmodel").data
+    claims_data.validate_normalized(x, 0.1, check_structure=True)
+
+
+def test_zeta_c_closed_form_and_recursions():
+    # exact closed form vs a direct numerical integral of the definition
+    b = 0.5
+    g = torch.Generator().manual_seed(0)
+    g1, g2 = torch.randn(2, 1_000_000, generator=g, dtype=torch.float64)
+    a = (1 - b * b) ** 0.5
+    mc = float(((torch.relu(g1) - torch.relu(a * g1 + b * g2)) ** 2).mean())
+    assert abs(mc - float(M.zeta_c(b))) < 3e-3
+    paper, corr = M.zeta_d_recursions(0.01, 6)
+    assert all(0.9 < q < 1.05 for q in paper)           # the paper's recursion: Q ~ 1
+    assert all(1.8 < q < 2.05 for q in corr[:-1])       # corrected: Q ~ 2 (factor-2 discrepancy)
+
+
+TRUE_QUICK = ["AZL-RNN/Lem7.1-identity", "AZL-RNN/(5.1)", "AZL-RNN/PropD.2-i", "AZL-RNN/B.1a", "AZL-RNN/B.1g",
+              "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/Lem8.1"]
+
+
+@pytest.mark.parametrize("cid", TRUE_QUICK)
+def test_true_claims_quick(cid):
+    r = claims.check(C[cid], profile="quick")
+    assert r.verdict in ("pass", "inconclusive"), r.message
+
+
+def _fails(claim):
+    r = claims.check(claim, profile="quick")
+    assert r.verdict == "fail", r.message
+    return r
+
+
+def test_false_exact_offbyone_linearization_fails():
+    """EXACT family: the paper's written (off-by-one) form of (5.1) is not the JVP."""
+    bad = dataclasses.replace(C["AZL-RNN/(5.1)"], id="AZL-RNN/(5.1)/literal", kind="conjecture",
+                              measure=lambda p, ctx: M.measure_jvp51(p, ctx, literal=True), examples=1)
+    r = _fails(bad)
+    assert r.counterexample is not None and r.counterexample["max_ratio"] > 1e6
+
+
+def test_false_init_constant_fails():
+    """INIT family (Lemma B.1h): a 20x sharper constant is falsified."""
+    c = C["AZL-RNN/B.1h"]
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(),
+                              bound=dataclasses.replace(c.bound, constant=c.bound.constant / 20))
+    assert _fails(bad).counterexample is not None
+
+
+def test_false_backward_correlation_constant_fails():
+    c = C["AZL-RNN/C.1"]
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(),
+                              bound=dataclasses.replace(c.bound, constant=c.bound.constant / 20))
+    assert _fails(bad).counterexample is not None
+
+
+def test_false_paper_recursion_value_fails():
+    """Lemma D.1: asserting the paper's recursion VALUE (Q ~ 1, not just the interval) fails: the
+    measured ||h - h0||^2 is ~2x the recursion (CLAIMS.md D.1a factor-2 discrepancy)."""
+    c = C["AZL-RNN/D.1a"]
+
+    def meas(p, ctx):
+        ex = M.measure_d1(p, ctx)
+        return Measurement(ex["measured_over_paper_recursion"], ex)
+
+    bad = dataclasses.replace(c, id=c.id + "/paper-recursion", kind="conjecture", measure=meas,
+                              bound=Bound("upper", lambda p: 1.0, 1.15, provenance="the paper's recursion (+15%)"))
+    assert _fails(bad).counterexample is not None
+
+
+def test_false_rerandomization_exponent_fails():
+    c = C["AZL-RNN/E.1-1"]
+    sc = dataclasses.replace(c.scalings[0], exponent=0.1, tolerance=0.0)
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(sc,), examples=0)
+    r = _fails(bad)
+    assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+def test_false_adversarial_flip_exponent_fails():
+    """Lemma F.1b: the targeted construction reaches the Delta^{2/3} law; claiming Delta^{0.4} fails."""
+    c = C["AZL-RNN/F.1b"]
+    sc = dataclasses.replace(c.scalings[0], exponent=0.4, tolerance=0.0)
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(sc,), examples=0)
+    r = _fails(bad)
+    assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+def test_false_rademacher_rate_fails():
+    """Lemma 8.1: a faster-than-1/sqrt(N) rate (N^{-0.75}) is falsified."""
+    c = C["AZL-RNN/Lem8.1"]
+    sc = dataclasses.replace(c.scalings[0], exponent=-0.75, tolerance=0.0)
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(sc,), examples=0)
+    r = _fails(bad)
+    assert any(s["verdict"] == "fail" for s in r.scalings)
