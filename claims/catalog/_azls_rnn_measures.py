@@ -1,0 +1,382 @@
+"""Measures for the AZLS-RNN catalog (``azls_rnn.py``).
+
+Paper: ``allen-zhu-li-song-rnn-convergence.txt`` (Allen-Zhu, Li, Song, *On the
+Convergence Rate of Training Recurrent Neural Networks*), setting F2 of
+``CLAIMS.md`` (a.1): Elman ReLU RNN ``h_{i,0} = 0``, ``g_{i,l} = W h_{i,l-1} + A x_{i,l}``,
+``h = phi(g)``, ``y = B h``; ``W, A ~ N(0, 2/m)``, ``B ~ N(0, 1/d)``; only W trained;
+``f(W) = sum_i 1/2 sum_{l>=2} ||B h_{i,l} - y*_{i,l}||^2``.
+
+Every measure takes ``(point, ctx)``, builds its networks with generators from
+``ctx`` (network, data and adversary on separate sub-streams), batches over the
+``K = ctx.trials`` trials and returns one number per trial (for ``forall``
+claims: the worst case the adversary found; the random-perturbation value is in
+``extras["random"]``).  This module is private (its name starts with ``_`` so the
+catalog loader does not import it as a catalog module).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ovpmodel import ElmanRNN
+from ovpmodel import data as _data
+from ovpmodel import linalg as _la
+from ovpmodel import perturb as _pt
+from ovpmodel.linalg import Diag, ProductOperator
+
+from claims import Measurement
+
+PAPER = "allen-zhu-li-song-rnn-convergence.txt"
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+def make_net(point, ctx, dtype=None) -> ElmanRNN:
+    """The Elman RNN of Def. 2.3 with ``K`` trials (sub-stream ``"net"``)."""
+    return ElmanRNN(int(point["m"]), int(point.get("d_x", 4)), int(point.get("d", 1)), trials=ctx.trials,
+                    generator=ctx.generator("net"), device=ctx.device, dtype=dtype or ctx.dtype)
+
+
+def make_data(point, ctx, dtype=None, *, shared_tail=None, rest_norm=None, close_delta=None) -> torch.Tensor:
+    """Sequences ``[n, L, d_x]`` satisfying Sec. 2.1 (``||x_{i,1}|| = 1``, last coordinate
+    ``1/sqrt 2``, ``||x_{i,l}|| <= 1``).  ``close_delta``: first tokens from
+    ``data.close_pair_inputs`` so that the pair (0, 1) is at distance exactly ``delta``
+    (the minimum of Assumption 2.1 is attained)."""
+    n, L, d_x = int(point.get("n", 2)), int(point["L"]), int(point.get("d_x", 4))
+    st = bool(point.get("shared_tail", False)) if shared_tail is None else shared_tail
+    rn = float(point.get("rest_norm", 1.0)) if rest_norm is None else rest_norm
+    dt = dtype or ctx.dtype
+    gen = ctx.generator("data")
+    x = _data.rnn_sequences(n, L, d_x, rest_norm=rn, shared_tail=st, generator=gen, device=ctx.device,
+                            dtype=torch.float64)
+    if close_delta is not None:
+        first = _data.close_pair_inputs(n, d_x, float(close_delta), generator=gen, device=ctx.device,
+                                        dtype=torch.float64)
+        x = x.clone()
+        x[:, 0, :] = first
+    return x.to(dt)
+
+
+def random_targets(net: ElmanRNN, n: int, L: int, ctx, scale: float = 1.0) -> torch.Tensor:
+    """Arbitrary targets ``y* [K, n, L, d]`` with i.i.d. ``N(0, scale^2)`` entries (sub-stream ``"y"``)."""
+    g = ctx.generator("y")
+    return scale * torch.randn(net.trials, n, L, net.d, generator=g, device=net.device, dtype=net.dtype)
+
+
+def random_perturbation(net: ElmanRNN, radius: float, ctx, offset="pert") -> torch.Tensor:
+    """Gaussian ``W' [K, m, m]`` rescaled to ``||W'||_2 = radius`` (spectral norm by batched
+    Lanczos, not a full SVD: ``perturb.random_spectral`` takes ~40 s at
+    K=16, m=1024 on 2 cores)."""
+    m = net.m
+    G = torch.randn(net.trials, m, m, generator=ctx.generator(offset), device=net.device, dtype=net.dtype)
+    # Lanczos (tol 1e-2, <= 20 steps) under-estimates sigma_max by < ~1.2% on these
+    # matrices (measured); the 3% inflation keeps ||W'||_2 <= radius (W' is in the ball).
+    nrm = _la.spectral_norm(G, tol=1e-2, max_iter=20, generator=ctx.generator((offset, "norm"))) * 1.03
+    return G * (radius / nrm).reshape(-1, 1, 1)
+
+
+def rel_err(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Per-trial relative Frobenius error ``||a - b|| / max(||b||, tiny)`` of ``[K, ...]`` tensors."""
+    K = a.shape[0]
+    num = (a - b).reshape(K, -1).norm(dim=1)
+    den = b.reshape(K, -1).norm(dim=1).clamp_min(torch.finfo(b.dtype).tiny)
+    return num / den
+
+
+# ----------------------------------------------------------------------------- Fact 2.5
+
+
+def grad_triple_sum(net: ElmanRNN, x, y, W) -> torch.Tensor:
+    """Fact 2.5 evaluated LITERALLY as the triple sum with explicit ``Back`` operators::
+
+        grad f(W) = sum_i sum_{a=2}^{L} sum_{l=1}^{a-1} D_{i,l+1} (Back_{i,l+1->a}^T loss_{i,a}) h_{i,l}^T
+
+    using ``net.back_operator`` (independent of ``net.grad_formula``'s BPTT recursion).
+    Cost O(L^3) operator applications: only for small L.
+    """
+    tr = net.trace(x, W)
+    L = tr.g.shape[1]
+    yk = net._targets(y, L)                                      # [K, L, n, d]
+    loss = tr.out - yk
+    G = torch.zeros_like(W)
+    for a in range(max(2, net.loss_from), L + 1):
+        la = loss[:, a - 1].unsqueeze(-1)                         # [K, n, d, 1]
+        for l in range(1, a):
+            op = net.back_operator(tr, l + 1, a, W)              # Back_{i,l+1->a}: [K, n] batch, d x m
+            u = op.rmatvec(la).squeeze(-1)                        # [K, n, m]
+            du = tr.D[:, l].to(W.dtype) * u                       # D_{i,l+1}
+            G = G + torch.matmul(du.transpose(-1, -2), tr.h[:, l - 1])
+    return G
+
+
+def measure_fact25(point, ctx):
+    """max over {formula vs autograd at W, triple sum vs autograd, l=1 term independence}."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    n, L = x.shape[0], x.shape[1]
+    y = random_targets(net, n, L, ctx, scale=float(point.get("y_scale", 1.0)))
+    where = point.get("where", "init")
+    if where == "init":
+        W = net.W0
+    else:
+        r = float(point.get("Delta", 1.0)) / math.sqrt(net.m) if where == "near" else 1.0
+        W = net.W0 + random_perturbation(net, r, ctx)
+    _, G_auto = net.grad(x, y, W)
+    e_formula = rel_err(net.grad_formula(x, y, W), G_auto)
+    e_triple = rel_err(grad_triple_sum(net, x, y, W), G_auto)
+    net1 = ElmanRNN(net.m, net.d_x, net.d, trials=net.trials, generator=ctx.generator("net"), device=ctx.device,
+                    dtype=ctx.dtype, loss_from=1)
+    _, G1 = net1.grad(x, y, W)
+    e_l1 = rel_err(G1, G_auto)
+    v = torch.maximum(torch.maximum(e_formula, e_triple), e_l1)
+    return Measurement(v, {"formula_vs_autograd": e_formula, "triple_sum_vs_autograd": e_triple,
+                           "with_l1_term_vs_without": e_l1})
+
+
+# ----------------------------------------------------------------------------- fn 5
+
+
+def measure_fn5(point, ctx):
+    """Footnote 5: ``A x_1 = A_{:,<d_x} x_{<d_x} + b`` with ``b = A_{:,d_x}/sqrt 2 ~ N(0, I/m)``.
+
+    Returns the z-score ``|m mean(b^2) - 1| / sqrt(2/m)`` of the bias variance (chi-square
+    with m degrees of freedom under the claim), plus ``1e12 x`` the relative error of the
+    identity for the network's own first pre-activation (exact up to rounding)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    m = net.m
+    b = net.A[:, :, -1] / math.sqrt(2.0)                          # [K, m]
+    z = ((b.pow(2).mean(-1) * m) - 1.0).abs() / math.sqrt(2.0 / m)
+    tr = net.trace(x)
+    g1 = tr.g[:, 0]                                               # [K, n, m]
+    split = torch.matmul(x[:, 0, :-1], net.A[:, :, :-1].transpose(-1, -2)) + b.unsqueeze(1)
+    ident = rel_err(split, g1)
+    return Measurement(z + 1e12 * ident, {"bias_var_zscore": z, "identity_rel_err": ident,
+                                          "bias_var_times_m": b.pow(2).mean(-1) * m})
+
+
+# ----------------------------------------------------------------------------- (4.1)
+
+
+def measure_41(point, ctx, c_up: float = 1.0):
+    """Forward norms: value = max(max ||.|| / (c_up L), (1/2) / min ||.||) over h and g."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    L = x.shape[1]
+    nh = tr.h.norm(dim=-1).flatten(1)
+    ng = tr.g.norm(dim=-1).flatten(1)
+    mn = torch.minimum(nh.min(1).values, ng.min(1).values)
+    mx = torch.maximum(nh.max(1).values, ng.max(1).values)
+    v = torch.maximum(mx / (c_up * L), 0.5 / mn)
+    return Measurement(v, {"min_norm": mn, "max_norm": mx, "max_norm_over_L": mx / L})
+
+
+# ----------------------------------------------------------------------------- (4.2), (4.3)
+
+
+def _qr_R(tr, dtype=torch.float64):
+    """``R`` of the QR of ``[h_{1,1}..h_{n,1}, ..., h_{1,L}..h_{n,L}]`` (``[K, nL, nL]``)."""
+    K, L, n, m = tr.h.shape
+    H = tr.h.to(dtype).reshape(K, L * n, m).transpose(-1, -2)    # columns ordered (l, i)
+    if m < L * n:
+        raise ValueError(f"(4.2)/(4.3) need m >= nL for Gram-Schmidt, got m={m}, nL={L * n}")
+    return torch.linalg.qr(H, mode="r").R
+
+
+def fresh_residuals(tr) -> torch.Tensor:
+    """``||(I - U_{l-1}U_{l-1}^T) h_{i,l}||`` for all ``(l, i)``: ``[K, L, n]`` (eq. (4.2)).
+
+    From ``H = QR``: the residual of column ``j`` after the first ``p`` columns is
+    ``||R[p:j+1, j]||``; for ``h_{i,l}`` we have ``j = (l-1)n + i`` and ``p = (l-1)n``."""
+    K, L, n, m = tr.h.shape
+    R = _qr_R(tr)
+    out = torch.empty(K, L, n, dtype=R.dtype, device=R.device)
+    for l in range(L):
+        blk = R[:, l * n:(l + 1) * n, l * n:(l + 1) * n]          # upper triangular n x n
+        out[:, l] = blk.pow(2).sum(-2).sqrt()
+    return out
+
+
+def separability(tr) -> torch.Tensor:
+    """``min_{i != j}`` of ``||(I - r_j r_j^T/||r_j||^2) r_i||`` with ``r_i = (I - U_l U_l^T) h_{i,l+1}``,
+    for every ``l = 0..L-1`` (``U_0 = 0``): ``[K, L]`` (eq. (4.3); both orders, so "and vice versa")."""
+    K, L, n, m = tr.h.shape
+    H = tr.h.to(torch.float64).reshape(K, L * n, m).transpose(-1, -2)
+    Q = torch.linalg.qr(H, mode="reduced").Q if m >= L * n else None
+    out = torch.empty(K, L, dtype=torch.float64, device=H.device)
+    eye = torch.eye(n, dtype=torch.bool, device=H.device)
+    for l in range(L):
+        Hl = H[:, :, l * n:(l + 1) * n]                           # h_{., l+1}
+        if l > 0:
+            U = Q[:, :, : l * n]
+            Rl = Hl - U @ (U.transpose(-1, -2) @ Hl)
+        else:
+            Rl = Hl
+        G = Rl.transpose(-1, -2) @ Rl                             # [K, n, n]
+        dg = G.diagonal(dim1=-2, dim2=-1)
+        # ||(I - r_j r_j^T/|r_j|^2) r_i||^2 = |r_i|^2 - (r_i.r_j)^2/|r_j|^2
+        s2 = dg.unsqueeze(-1) - G.pow(2) / dg.unsqueeze(-2).clamp_min(1e-300)
+        s = s2.clamp_min(0).sqrt().masked_fill(eye, math.inf)
+        out[:, l] = s.flatten(1).min(1).values
+    return out
+
+
+def measure_42(point, ctx):
+    """min over (i, l) of the fresh-randomness residual (4.2); extras: per-l minima exponent."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    res = fresh_residuals(tr)
+    v = res.flatten(1).min(1).values
+    hn = tr.h.norm(dim=-1).to(res.dtype)                         # [K, L, n]
+    frac = (res / hn.clamp_min(1e-300)).flatten(1).min(1).values
+    return Measurement(v, {"min_fraction_of_norm": frac, "min_residual_last_step": res[:, -1].min(-1).values})
+
+
+def measure_43(point, ctx):
+    """min_{i!=j, l} sep(r_i, r_j) / delta for sequences identical except the first token,
+    the pair (0, 1) at first-token distance exactly delta."""
+    net = make_net(point, ctx)
+    delta = float(point["delta"])
+    x = make_data(point, ctx, shared_tail=True, close_delta=delta)
+    tr = net.trace(x)
+    sep = separability(tr)                                        # [K, L]
+    v = sep.min(1).values / delta
+    return Measurement(v, {"first_step_sep_over_delta": sep[:, 0] / delta,
+                           "last_step_sep_over_delta": sep[:, -1] / delta})
+
+
+# ----------------------------------------------------------------------------- (4.4)-(4.6)
+
+
+def interval_P(tr, W, i: int = 0):
+    """Dense ``P(l1, l2) = D_{i,l1} W D_{i,l1-1} W ... D_{i,l2} W`` (``[K, m, m]``) for the intervals
+    starting at ``l2 = 1`` (every ``l1``) and ending at ``l1 = L`` (every ``l2 >= 2``): a list of
+    ``(l1, l2, P)``.  The (4.4) product is ``W P``, (4.6) is ``B P``, (4.5) is ``D' W P D'``.
+
+    Dense prefix/suffix products cost 2L batched ``m^3`` matmuls, far cheaper on a CPU than
+    Lanczos on implicit products of up to L+1 factors for every interval (measured 76 s vs
+    about 1 s at m = 1024, L = 10, K = 16)."""
+    D = tr.D[:, :, i].to(W.dtype)                                  # [K, L, m]
+    L = D.shape[1]
+    out = []
+    P = D[:, 0].unsqueeze(-1) * W                                  # P(1, 1)
+    out.append((1, 1, P))
+    for l1 in range(2, L + 1):
+        P = D[:, l1 - 1].unsqueeze(-1) * torch.matmul(W, P)
+        out.append((l1, 1, P))
+    P = D[:, L - 1].unsqueeze(-1) * W                              # P(L, L)
+    if L >= 2:
+        out.append((L, L, P))
+    for l2 in range(L - 1, 1, -1):
+        P = torch.matmul(P, D[:, l2 - 1].unsqueeze(-1) * W)
+        out.append((L, l2, P))
+    return out
+
+
+def top_singular(M: torch.Tensor) -> torch.Tensor:
+    """Exact ``sigma_max`` of dense ``[K, p, q]`` matrices: ``sqrt(lambda_max(M^T M))`` by ``eigvalsh``
+    (Gram in float64).  At m <= 512 this is faster here than ``linalg.spectral_norm`` (whose
+    per-iteration bookkeeping dominated: ~2 s per batch of 16 at m = 256, 2 cores) and has no
+    iterative under-estimate."""
+    M64 = M.to(torch.float64)
+    G = M64.mT @ M64 if M.shape[-1] <= M.shape[-2] else M64 @ M64.mT
+    return torch.linalg.eigvalsh(G)[..., -1].clamp_min(0).sqrt().to(M.dtype)
+
+
+def interval_norms(net, tr, ctx, *, W=None):
+    """Spectral norms of ``W D_{l1} W ... D_{l2} W`` (eq. (4.4), alternating reading) over the
+    intervals of :func:`interval_P` for sequence 0.  Returns ``(ks, norms [K, n_k])`` with the max
+    over intervals of each length ``k = l1 - l2 + 1``."""
+    W = net.W0 if W is None else W
+    best = {}
+    for l1, l2, P in interval_P(tr, W):
+        sv = top_singular(torch.matmul(W, P))
+        k = l1 - l2 + 1
+        best[k] = sv if k not in best else torch.maximum(best[k], sv)
+    ks = sorted(best)
+    return ks, torch.stack([best[k] for k in ks], dim=1)
+
+
+def _slope(ks, vals):
+    """OLS slope of log vals on log k per trial (``vals [K, len(ks)]``)."""
+    if len(ks) < 2:
+        return torch.zeros(vals.shape[0], dtype=torch.float64)
+    lk = torch.log(torch.tensor(ks, dtype=torch.float64))
+    lv = torch.log(vals.to(torch.float64))
+    lkc = lk - lk.mean()
+    return ((lv - lv.mean(1, keepdim=True)) * lkc).sum(1) / lkc.pow(2).sum()
+
+
+def measure_44(point, ctx):
+    """max over intervals of ``||W D_{l1} W ... D_{l2} W||_2`` (first 2 sequences); extras:
+    the per-trial k-exponent of the max norm and the longest-interval norm."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    ks, norms = interval_norms(net, tr, ctx)
+    v = norms.max(1).values
+    return Measurement(v, {"k_slope": _slope(ks, norms), "norm_k1": norms[:, 0], "norm_kmax": norms[:, -1]})
+
+
+def measure_44z(point, ctx):
+    """(4.4)-fixed-z: max over intervals of ``||M z||`` for a fixed random unit z (independent of
+    W) and the s-sparse sup (s = max(1, floor(m / L^3)), truncated power method: a certified
+    lower bound of the sup); value = max of the two."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    L, m = x.shape[1], net.m
+    W = net.W0
+    s = max(1, m // L ** 3)
+    z = torch.randn(m, 1, generator=ctx.generator("z"), device=ctx.device, dtype=ctx.dtype)
+    z = z / z.norm()
+    fixed, sparse = [], []
+    for l1, l2, P in interval_P(tr, W):
+        M = torch.matmul(W, P)
+        fixed.append(torch.matmul(M, z).squeeze(-1).norm(dim=-1))
+        val, _, _ = _la.sparse_spectral_norm_lower_bound(M, s_left=m, s_right=s, restarts=4, iters=15,
+                                                         generator=ctx.generator(("sparse", l1, l2)))
+        sparse.append(val)
+    fixed = torch.stack(fixed, 1).max(1).values
+    sparse = torch.stack(sparse, 1).max(1).values
+    return Measurement(torch.maximum(fixed, sparse), {"fixed_z": fixed, "sparse_sup": sparse})
+
+
+def measure_45(point, ctx):
+    """(4.5): ``sup_{|S|,|T|<=s} ||(W P)_{S,T}||_2 * sqrt(m/s)`` over intervals (truncated power
+    method; a certified lower bound of the sup, which is what can falsify the upper bound)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    m, s = net.m, int(point["s"])
+    W = net.W0
+    vals = []
+    for l1, l2, P in interval_P(tr, W):
+        val, _, _ = _la.sparse_spectral_norm_lower_bound(torch.matmul(W, P), s, restarts=4, iters=20,
+                                                         generator=ctx.generator(("sparse45", l1, l2)))
+        vals.append(val)
+    raw = torch.stack(vals, 1).max(1).values
+    return Measurement(raw * math.sqrt(m / s), {"raw": raw})
+
+
+def measure_46(point, ctx):
+    """(4.6): ``sup_{|S|<=s} ||B D_{l1} W ... D_{l2} W D'||_2 / sqrt(s)`` (right support an s-set:
+    truncated power method with s_left = d, s_right = s)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    s = int(point["s"])
+    W = net.W0
+    vals = []
+    for l1, l2, P in interval_P(tr, W):
+        val, _, _ = _la.sparse_spectral_norm_lower_bound(torch.matmul(net.B, P), s_left=net.d, s_right=s,
+                                                         restarts=4, iters=20,
+                                                         generator=ctx.generator(("sparse46", l1, l2)))
+        vals.append(val)
+    raw = torch.stack(vals, 1).max(1).values
+    return Measurement(raw / math.sqrt(s), {"raw": raw})

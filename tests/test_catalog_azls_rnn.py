@@ -1,0 +1,158 @@
+"""AZLS-RNN catalog (claims/catalog/azls_rnn.py): true claims survive the quick profile and
+deliberately FALSE variants (sharpened constants/exponents, broken models) are rejected with
+a counterexample.  Also unit checks of the private measures against ovpmodel."""
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+import claims
+from claims import Bound, MeasureContext, PROFILES
+from claims.catalog import azls_rnn as C
+from claims.catalog import _azls_rnn_measures as M
+from ovpmodel import ElmanRNN
+
+
+def _ctx(K=4, dtype=torch.float64, seed=0):
+    return MeasureContext(trials=K, device=torch.device("cpu"), dtype=dtype, seed=seed, profile=PROFILES["quick"])
+
+
+def _fast(claim, **kw):
+    """A cheap copy: one example, no sweeps (for falsification tests)."""
+    kw.setdefault("examples", 1)
+    kw.setdefault("scalings", ())
+    return dataclasses.replace(claim, **kw)
+
+
+def _assert_fail(res):
+    assert res.verdict == "fail", (res.verdict, res.message)
+    assert res.counterexample is not None or any(s["verdict"] == "fail" for s in res.scalings)
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def test_all_registered_with_paper_ids():
+    ids = set(claims.catalog.ids())
+    for cid in ("AZLS-RNN/Fact2.5", "AZLS-RNN/fn5-bias", "AZLS-RNN/(4.1)", "AZLS-RNN/(4.2)",
+                "AZLS-RNN/(4.3)", "AZLS-RNN/(4.4)", "AZLS-RNN/(4.4)-fixed-z", "AZLS-RNN/Rem4.1",
+                "AZLS-RNN/(4.5)", "AZLS-RNN/(4.6)"):
+        assert cid in ids
+        c = claims.catalog.get(cid)
+        assert c.source.paper == "allen-zhu-li-song-rnn-convergence.txt"
+        assert c.family == "rnn" and c.bound.provenance and c.notes
+    assert "AZLS-RNN/Rem4.1-strict" not in ids
+    assert claims.catalog.get("AZLS-RNN/Rem4.1").kind == "conjecture"
+
+
+# ----------------------------------------------------------------------------- measures vs ovpmodel
+
+
+def test_triple_sum_equals_autograd():
+    net = ElmanRNN(24, 3, 2, trials=2, seed=1, dtype=torch.float64)
+    x = torch.randn(3, 4, 3, dtype=torch.float64) / 2
+    y = torch.randn(3, 4, 2, dtype=torch.float64)
+    _, G = net.grad(x, y)
+    assert M.rel_err(M.grad_triple_sum(net, x, y, net.W0), G).max() < 1e-12
+
+
+def test_fresh_residuals_match_explicit_projection():
+    net = ElmanRNN(40, 3, 1, trials=1, seed=2, dtype=torch.float64)
+    x = torch.randn(2, 3, 3, dtype=torch.float64) / 2
+    tr = net.trace(x)
+    res = M.fresh_residuals(tr)[0]                                  # [L, n]
+    for l in range(1, 3):
+        H = tr.h[0, :l].reshape(-1, 40).T                            # previous steps
+        Q, _ = torch.linalg.qr(H)
+        for i in range(2):
+            h = tr.h[0, l, i]
+            assert abs(float((h - Q @ (Q.T @ h)).norm()) - float(res[l, i])) < 1e-10
+
+
+def test_interval_products_match_ovpmodel_operator():
+    net = ElmanRNN(16, 3, 2, trials=2, seed=3, dtype=torch.float64)
+    x = torch.randn(1, 4, 3, dtype=torch.float64) / 2
+    tr = net.trace(x)
+    for l1, l2, P in M.interval_P(tr, net.W0):
+        dense = net.interval_operator(tr, l1, l2).to_dense()[:, 0]  # [K, m, m]
+        assert torch.allclose(torch.matmul(net.W0, P), dense, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- Fact 2.5
+
+
+def test_fact25_passes_quick():
+    res = claims.check(_fast(C.FACT25, examples=2), profile="quick")
+    assert res.verdict == "pass", res.message
+
+
+def _broken_fact25(point, ctx):
+    """Broken model: the closed form with the a = 2 loss term dropped (loss_from = 3)."""
+    net = M.make_net(point, ctx)
+    x = M.make_data(point, ctx)
+    y = M.random_targets(net, x.shape[0], x.shape[1], ctx)
+    wrong = ElmanRNN(net.m, net.d_x, net.d, trials=net.trials, generator=ctx.generator("net"),
+                     device=ctx.device, dtype=ctx.dtype, loss_from=3)
+    _, G = net.grad(x, y)
+    return M.rel_err(wrong.grad_formula(x, y), G)
+
+
+def test_fact25_broken_formula_fails():
+    bad = _fast(C.FACT25, id="AZLS-RNN/Fact2.5-broken", measure=_broken_fact25)
+    _assert_fail(claims.check(bad, profile="quick"))
+
+
+# ----------------------------------------------------------------------------- fn5, (4.1)-(4.3)
+
+
+def test_fn5_false_variance_fails():
+    # claim the bias had variance 1/(4m) (a wrong scaling of the last column): z-score blows up
+    def wrong(point, ctx):
+        r = M.measure_fn5(point, ctx)
+        m = point["m"]
+        return ((r.extras["bias_var_times_m"] * 4 - 1).abs() / math.sqrt(2 / m))
+    _assert_fail(claims.check(_fast(C.FN5, id="AZLS-RNN/fn5-wrong", measure=wrong), profile="quick"))
+
+
+def test_41_passes_quick_and_sharpened_fails():
+    res = claims.check(_fast(C.FWD41, examples=2), profile="quick")
+    assert res.verdict in ("pass", "inconclusive"), res.message
+    import functools
+    sharp = _fast(C.FWD41, id="AZLS-RNN/(4.1)-sharp", measure=functools.partial(M.measure_41, c_up=0.1))
+    _assert_fail(claims.check(sharp, profile="quick"))
+
+
+def test_42_sharpened_constant_fails():
+    b = dataclasses.replace(C.FRESH42.bound, constant=40.0)       # claims residual >= 40/L^2
+    _assert_fail(claims.check(_fast(C.FRESH42, id="AZLS-RNN/(4.2)-sharp", bound=b), profile="quick"))
+
+
+def test_43_sharpened_constant_fails():
+    b = dataclasses.replace(C.SEP43.bound, constant=2.0)          # claims 2 delta-separability
+    _assert_fail(claims.check(_fast(C.SEP43, id="AZLS-RNN/(4.3)-sharp", bound=b), profile="quick"))
+
+
+# ----------------------------------------------------------------------------- (4.4) family
+
+
+def test_44_sharpened_constant_fails():
+    b = dataclasses.replace(C.INTER44.bound, constant=0.05)       # 0.05 L^3 < 4 at L <= 4
+    sharp = _fast(C.INTER44, id="AZLS-RNN/(4.4)-sharp", bound=b,
+                  regime=tuple(dataclasses.replace(p, high=4) if p.name == "L" else p for p in C.INTER44.regime))
+    _assert_fail(claims.check(sharp, profile="quick"))
+
+
+def test_rem41_literal_conjecture_is_rejected():
+    """The finding: read as an L-uniform spectral bound, Remark 4.1's O(1) conjecture fails."""
+    strict = dataclasses.replace(C.REM41_STRICT, examples=0)
+    res = claims.check(strict, profile="quick")
+    assert res.verdict == "fail", res.message
+    assert res.scalings[0]["slope"] > 0.15
+
+
+def test_fixed_z_and_sparse_sharpened_fail():
+    for c in (C.FIXEDZ, C.SPARSE46):
+        b = dataclasses.replace(c.bound, constant=c.bound.constant / 20)
+        _assert_fail(claims.check(_fast(c, id=c.id + "-sharp", bound=b), profile="quick"))
