@@ -1,0 +1,909 @@
+"""Measures for the AZLS-DNN claims (``allen-zhu-li-song-dnn-convergence.txt``).
+
+Each public function is a claim measure ``(point, ctx) -> Measurement`` (K batched
+trials -> one number per trial, plus ``extras``), or a factory returning one (the
+factories take the knobs the deliberately false variants of the test suite turn:
+a broken initialisation variance, an off-by-one gradient formula).
+
+Networks: :class:`ovpmodel.FCNet` (Sec. 2, Def. 2.3: ``A, W_l ~ N(0, 2/m)``,
+``B ~ N(0, 1/d)``; only ``W_1..W_L`` trained), :class:`ovpmodel.ResNet`,
+:class:`ovpmodel.ConvNet` (Sec. 5). All randomness comes from ``ctx.generator(name)``
+sub-streams (``"net"``, ``"data"``, ``"attack"``, ...), so a measure is a
+deterministic function of ``(point, ctx.seed)``.
+
+``ovpmodel`` is imported lazily inside the functions so that importing the catalog
+never depends on the model package being importable.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .._claim import Measurement
+
+__all__ = [
+    "fact26_measure", "fn3_bias_measure", "intuition_measure", "step1_fwd_measure",
+    "step1_back_measure", "step1_inter_measure", "step1_sep_measure", "step2a_measure",
+    "step2b_measure", "step2c_measure", "step3_measure", "step4_measure", "thm3_measure",
+    "gd_measure", "radius_measure", "ce_fn7_measure", "kappa1",
+]
+
+SQRT2 = math.sqrt(2.0)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _net(point, ctx, *, var_scale: float = 1.0, cls=None, **kw):
+    """FCNet with ``point['m'], point['L'], point['d']`` and K = ctx.trials.
+
+    ``var_scale`` multiplies the variance of ``A`` and ``W_l`` (1 = the paper's 2/m;
+    0.5 = the broken 1/m initialisation used by false variants).  In float64 the
+    Gaussian weights are drawn in float32 and cast (3-4x cheaper on a CPU; the cast is
+    exact, the law is N(0, 2/m) up to float32 rounding of each draw, ~1e-7 relative).
+    """
+    from ovpmodel import FCNet
+
+    cls = FCNet if cls is None else cls
+    draw = torch.float32 if ctx.dtype == torch.float64 else ctx.dtype
+    net = cls(int(point["m"]), int(point["L"]), int(point.get("d", 4)), trials=ctx.trials,
+              generator=ctx.generator("net"), device=ctx.device, dtype=draw, **kw)
+    if draw != ctx.dtype:
+        net.dtype = ctx.dtype
+        net.A, net.B = net.A.to(ctx.dtype), net.B.to(ctx.dtype)
+        net.W0 = tuple(w.to(ctx.dtype) for w in net.W0) if isinstance(net.W0, tuple) else net.W0.to(ctx.dtype)
+    if var_scale != 1.0:
+        s = math.sqrt(var_scale)
+        net.A = net.A * s
+        net.W0 = tuple(w * s for w in net.W0) if isinstance(net.W0, tuple) else net.W0 * s
+    return net
+
+
+def _inputs(n, d, ctx, delta=None):
+    from ovpmodel.data import fc_inputs
+
+    return fc_inputs(int(n), int(d), delta=delta, generator=ctx.generator("data"),
+                     device=ctx.device, dtype=ctx.dtype)
+
+
+def _gen(ctx, name):
+    return ctx.generator(name)
+
+
+def _hidden(net, x, pert=None):
+    """Forward pass with optional rank-one perturbations.
+
+    ``pert`` is a list (length L) of ``None`` or ``(u [K,m], v [K,m])``: layer l uses
+    ``W_l + u v^T``.  Returns ``(g, h)`` lists over layers ``0..L`` of ``[K, n, m]``.
+    """
+    x = net._input(x)
+    g0 = torch.matmul(x, net.A.transpose(-1, -2))
+    gs, hs = [g0], [torch.relu(g0)]
+    h = hs[0]
+    for l in range(1, net.L + 1):
+        g = torch.matmul(h, net.W0[:, l - 1].transpose(-1, -2))
+        if pert is not None and pert[l - 1] is not None:
+            u, v = pert[l - 1]
+            g = g + (h @ v.unsqueeze(-1)) * u.unsqueeze(1)
+        h = torch.relu(g)
+        gs.append(g)
+        hs.append(h)
+    return gs, hs
+
+
+def _sequential_attack(net, x, omega, sample=0):
+    """The targeted rank-one construction of CLAIMS.md §0, layer after layer.
+
+    For l = 1..L: with the perturbations of layers < l already applied, compute the
+    current pre-activation ``g_l`` of sample ``sample`` and its input ``h_{l-1}``; call
+    :func:`ovpmodel.perturb.targeted_sign_flip` on the coordinates whose sign still
+    agrees with the initial one (coordinates already flipped by upstream layers are
+    excluded, so they stay flipped) and keep ``W'_l = omega y v^T`` as the factors
+    ``(u = W'_l v, v)``.  ``||W'_l||_2 <= omega`` for every l (the Step 2 ball).
+
+    Returns ``(pert, flips)``: the per-layer factors and the exact number of sign changes
+    ``||D_{i,l} - D^(0)_{i,l}||_0`` of every sample and layer, ``[K, n, L+1]`` (layer 0,
+    the fixed A layer, never flips), recomputed by a forward pass with the perturbation.
+    """
+    from ovpmodel.perturb import targeted_sign_flip
+
+    g0s, _ = _hidden(net, x)
+    D0 = [g >= 0 for g in g0s]
+    pert = [None] * net.L
+    big = torch.finfo(net.dtype).max ** 0.25
+    h = torch.relu(g0s[0])
+    for l in range(1, net.L + 1):
+        g = torch.matmul(h, net.W0[:, l - 1].transpose(-1, -2))        # [K, n, m] current
+        gi, hi = g[:, sample], h[:, sample]
+        same = (gi >= 0) == D0[l][:, sample]
+        g_eff = torch.where(same, gi, torch.full_like(gi, big))
+        Wp, _ = targeted_sign_flip(g_eff, hi, omega)
+        v = hi / hi.norm(dim=-1, keepdim=True)
+        u = (Wp @ v.unsqueeze(-1)).squeeze(-1)
+        del Wp
+        pert[l - 1] = (u, v)
+        g = g + (h @ v.unsqueeze(-1)) * u.unsqueeze(1)
+        h = torch.relu(g)
+    gs, _ = _hidden(net, x, pert)
+    flips = torch.stack([((gs[l] >= 0) != D0[l]).sum(-1) for l in range(net.L + 1)], dim=-1)
+    return pert, flips
+
+
+def _random_pert_dense(net, omega, gen):
+    """Gaussian W'_l with ||W'_l||_2 = omega (20 Golub-Kahan steps; ~1% low at worst for a Gaussian matrix, whose spectral edge has no gap), [K, L, m, m]."""
+    G = torch.randn(net.W0.shape, generator=gen, device=net.device, dtype=torch.float32).to(net.dtype)
+    v0 = torch.randn(G.shape[:-1], generator=gen, device=net.device, dtype=net.dtype)
+    nrm, _ = _gk_top(lambda v: (G @ v.unsqueeze(-1)).squeeze(-1),
+                     lambda u: (u.unsqueeze(-2) @ G).squeeze(-2), v0, 20)     # [K, L]
+    return G * (omega / nrm)[..., None, None]
+
+
+def _flips_dense(net, x, Wp):
+    """Sign changes ``[K, n, L+1]`` of the net at ``W0 + Wp`` versus ``W0``."""
+    t0 = net.trace(x)
+    t1 = net.trace(x, net.W0 + Wp)
+    return (t0.D != t1.D).sum(-1).permute(0, 2, 1)
+
+
+def _backs(net, D, W, pert=None):
+    """All backward matrices ``Back_{i,a} = B D_{i,L} W_L ... D_{i,a} W_a`` (Fact 2.6).
+
+    ``D``: list over layers 0..L of masks ``[K, n, m]``; ``W``: ``[K, L, m, m]``;
+    ``pert``: optional rank-one factors as in :func:`_hidden`.  Returns a dict
+    ``a -> [K, n, d_out, m]`` for ``a = 1..L+1`` (``Back_{L+1} = B``), computed by exact
+    back-substitution of the ``d_out`` rows (no product is formed).
+    """
+    K, n = D[0].shape[:2]
+    dd, m = net.B.shape[1:]
+    U = net.B.unsqueeze(1).expand(K, n, dd, m)
+    out = {net.L + 1: U}
+    for a in range(net.L, 0, -1):
+        UD = U * D[a].unsqueeze(2).to(U.dtype)                             # [K, n, d, m]
+        U = torch.bmm(UD.reshape(K, n * dd, m), W[:, a - 1]).reshape(K, n, dd, m)
+        if pert is not None and pert[a - 1] is not None:
+            u, v = pert[a - 1]
+            U = U + (UD @ u[:, None, :, None]) * v[:, None, None, :]
+        out[a] = U
+    return out
+
+
+
+def _gk_top(mv, rmv, v0, iters):
+    """Top singular value of a batch of implicit operators by Golub-Kahan-Lanczos
+    bidiagonalisation with full reorthogonalisation (both bases), ``iters`` steps.
+
+    ``mv``/``rmv`` map ``[*batch, q]`` -> ``[*batch, p]`` and back; ``v0 [*batch, q]`` the
+    start.  Returns ``(sigma [*batch], rel_change [*batch])``: the top singular value of
+    the bidiagonal ``B_k`` (a Ritz value: a LOWER bound of ``‖A‖₂`` that increases with
+    k) and its relative change over the last 3 steps (a convergence diagnostic).  Used
+    instead of :func:`ovpmodel.linalg.spectral_norm` where hundreds of operators share
+    one batched product (all intervals of Step 1 at once), since that function's
+    per-member bookkeeping dominated the cost at this size (see the catalog notes).
+    """
+    v = v0 / v0.norm(dim=-1, keepdim=True)
+    V, U, al, be = [v], [], [], []
+    u = mv(v)
+    for j in range(iters):
+        for w in U:
+            u = u - (u * w).sum(-1, keepdim=True) * w
+        a = u.norm(dim=-1, keepdim=True)
+        u = u / a.clamp_min(1e-300)
+        U.append(u)
+        al.append(a.squeeze(-1))
+        if j == iters - 1:
+            break
+        v = rmv(u) - a * V[-1]
+        for _ in range(2):
+            for w in V:
+                v = v - (v * w).sum(-1, keepdim=True) * w
+        b = v.norm(dim=-1, keepdim=True)
+        v = v / b.clamp_min(1e-300)
+        V.append(v)
+        be.append(b.squeeze(-1))
+        u = mv(v) - b * U[-1]
+
+    def top(k):
+        A = torch.stack(al[:k], -1).to(torch.float64)
+        Bm = torch.diag_embed(A)
+        if k > 1:
+            Bm = Bm + torch.diag_embed(torch.stack(be[: k - 1], -1).to(torch.float64), 1)
+        return torch.linalg.svdvals(Bm)[..., 0]
+
+    s = top(len(al))
+    s3 = top(max(1, len(al) - 3))
+    return s.to(v0.dtype), ((s - s3) / s.clamp_min(1e-300)).to(v0.dtype)
+
+
+def kappa1(rho):
+    """Arc-cosine kernel of degree 1, normalised ``kappa1(1) = 1``:
+    ``(sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi`` (the infinite-width map of the
+    cosine between two inputs through one ReLU layer with He initialisation)."""
+    rho = rho.clamp(-1.0, 1.0)
+    return (torch.sqrt((1 - rho * rho).clamp_min(0)) + (math.pi - torch.arccos(rho)) * rho) / math.pi
+
+
+# ----------------------------------------------------------------------------- Fact 2.6
+
+
+def fact26_measure(off_by_one: bool = False):
+    """Relative Frobenius error of autograd vs the closed form of Fact 2.6.
+
+    The closed form is evaluated literally with the implicit backward operators
+    ``Back_{i,l+1}`` of :meth:`FCNet.back_operator` (``Back_{i,L+1} = B``):
+    ``grad_{W_l} F = sum_i D_{i,l} (Back_{i,l+1}^T loss_i) h_{i,l-1}^T``, at three weight
+    points: the initialisation, a random perturbation of it and after two GD steps.
+    ``off_by_one=True`` uses ``Back_{i,l}`` (the index slip CLAIMS.md (b.4) reports for
+    another paper): the deliberately false variant.
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx)
+        n, d = int(point["n"]), int(point["d"])
+        x = _inputs(n, d, ctx)
+        y = torch.randn(ctx.trials, n, d, generator=_gen(ctx, "y"), dtype=ctx.dtype, device=ctx.device)
+        Wr = net.W0 + 0.3 * torch.randn(net.W0.shape, generator=_gen(ctx, "W"), dtype=ctx.dtype,
+                                        device=ctx.device) / math.sqrt(net.m)
+        _, G0 = net.grad(x, y, net.W0)
+        Wg = net.W0 - (0.5 / net.m) * G0
+        _, G1 = net.grad(x, y, Wg)
+        Wg = Wg - (0.5 / net.m) * G1
+        errs = []
+        for W in (net.W0, Wr, Wg):
+            _, G = net.grad(x, y, W)
+            tr = net.trace(x, W)
+            loss = (tr.out - y.to(ctx.dtype)).unsqueeze(-1)                  # [K, n, d, 1]
+            Gf = torch.empty_like(G)
+            for l in range(1, net.L + 1):
+                op = net.back_operator(tr, l if off_by_one else l + 1, W)
+                bl = op.rmatvec(loss).squeeze(-1)                            # [K, n, m]
+                du = tr.D[:, l].to(ctx.dtype) * bl
+                Gf[:, l - 1] = torch.matmul(du.transpose(-1, -2), tr.h[:, l - 1])
+            num = (G - Gf).reshape(ctx.trials, -1).norm(dim=-1)
+            den = Gf.reshape(ctx.trials, -1).norm(dim=-1).clamp_min(torch.finfo(ctx.dtype).tiny)
+            errs.append(num / den)
+        e = torch.stack(errs, dim=-1)
+        return Measurement(values=e.max(-1).values,
+                           extras={"rel_err_init": e[:, 0], "rel_err_perturbed": e[:, 1], "rel_err_gd": e[:, 2]})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- fn 3
+
+
+def fn3_bias_measure(var_scale: float = 1.0):
+    """``m * Var(b)`` for the bias ``b = A e_d / sqrt 2`` of footnote 3 (predicted 1).
+
+    ``values``: the empirical second moment of the m entries of ``b`` times m (mean is
+    0 by symmetry).  Extras: the exact identity error
+    ``max |A(z, 1/sqrt2) - ((A/sqrt2)(sqrt2 z, 0) + b)|`` and the largest
+    |correlation| between ``b`` and the other columns of A (independence).
+    """
+
+    def measure(point, ctx):
+        point = dict(point, L=1)
+        net = _net(point, ctx, var_scale=var_scale)
+        m, d = net.m, net.d
+        b = net.A[:, :, d - 1] / SQRT2                                        # [K, m]
+        val = m * (b * b).mean(-1)
+        x = _inputs(3, d, ctx)                                                # last coord 1/sqrt2
+        lhs = torch.matmul(x, net.A.transpose(-1, -2))
+        y = x.clone()
+        y[:, :d - 1] = x[:, :d - 1] * SQRT2
+        y[:, d - 1] = 0
+        rhs = torch.matmul(y, (net.A / SQRT2).transpose(-1, -2)) + b.unsqueeze(1)
+        ident = (lhs - rhs).abs().amax(dim=(-1, -2))
+        others = net.A[:, :, : d - 1]
+        corr = (others * b.unsqueeze(-1)).sum(1) / (others.norm(dim=1) * b.norm(dim=-1, keepdim=True))
+        return Measurement(values=val, extras={"identity_err": ident, "max_abs_corr": corr.abs().amax(-1)})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Intuition
+
+
+def intuition_measure(dw_tolerance: float = 0.25, z: float = 4.5):
+    """The three heuristic constants of Sec. 4, Step 1, as normalised deviations.
+
+    One ``W ~ N(0, 2/m)`` per trial and a fixed unit ``y`` (independent of W):
+    ``r1 = |‖Wy‖/√2 − 1| / (z/√m)``, ``r2 = |‖φ(Wy)‖ − 1| / (z/√m)``,
+    ``r3 = |‖DW‖₂/2 − 1| / dw_tolerance`` (D = diag(1[Wy ≥ 0]); the paper's "≈ 2" read as
+    within ``dw_tolerance``).  ``values = max(r1, r2, r3)`` (bound 1).  Extras report the
+    raw numbers, ``‖W‖₂`` and the random-matrix prediction ``1+√2`` of ``‖DW‖₂``.
+    """
+
+    def measure(point, ctx):
+        m, K = int(point["m"]), ctx.trials
+        gen = _gen(ctx, "W")
+        W = torch.randn(K, m, m, generator=gen, dtype=ctx.dtype, device=ctx.device) * math.sqrt(2.0 / m)
+        y = torch.randn(m, generator=_gen(ctx, "y"), dtype=ctx.dtype, device=ctx.device)
+        y = y / y.norm()
+        g = W @ y
+        nWy = g.norm(dim=-1)
+        nphi = torch.relu(g).norm(dim=-1)
+        D = g >= 0
+        Df = D.to(ctx.dtype)
+        v0 = torch.randn(K, m, generator=_gen(ctx, "lanczos"), dtype=ctx.dtype, device=ctx.device)
+        dw, _ = _gk_top(lambda v: Df * (W @ v.unsqueeze(-1)).squeeze(-1),
+                        lambda u: ((Df * u).unsqueeze(-2) @ W).squeeze(-2), v0, 40)
+        wn, _ = _gk_top(lambda v: (W @ v.unsqueeze(-1)).squeeze(-1),
+                        lambda u: (u.unsqueeze(-2) @ W).squeeze(-2), v0, 40)
+        s = z / math.sqrt(m)
+        r1 = (nWy / SQRT2 - 1).abs() / s
+        r2 = (nphi - 1).abs() / s
+        r3 = (dw / 2 - 1).abs() / dw_tolerance
+        vals = torch.stack([r1, r2, r3], -1).amax(-1)
+        return Measurement(values=vals, extras={
+            "norm_Wy": nWy, "norm_relu_Wy": nphi, "spec_DW": dw, "spec_W": wn,
+            "spec_DW_minus_1_plus_sqrt2": dw - (1 + SQRT2), "r1": r1, "r2": r2, "r3": r3})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Step 1
+
+
+def step1_fwd_measure(var_scale: float = 1.0):
+    """``max_{i, l in [L]} | ‖h_{i,l}‖ − 1 |`` at initialisation (Sec. 4, Step 1).
+
+    Extras: the same including the A layer (l = 0), the largest ``‖h‖`` and the smallest.
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        x = _inputs(point["n"], point["d"], ctx)
+        _, hs = _hidden(net, x)
+        norms = torch.stack([h.norm(dim=-1) for h in hs], dim=-1)             # [K, n, L+1]
+        dev = (norms[..., 1:] - 1).abs().amax(dim=(-1, -2))
+        return Measurement(values=dev, extras={
+            "dev_with_A_layer": (norms - 1).abs().amax(dim=(-1, -2)),
+            "max_norm": norms[..., 1:].amax(dim=(-1, -2)), "min_norm": norms[..., 1:].amin(dim=(-1, -2))})
+
+    return measure
+
+
+def step1_back_measure(var_scale: float = 1.0):
+    """``max_{i, a in [L]} ‖B D_{i,L} W_L ⋯ D_{i,a} W_a‖₂ / sqrt(m/d)`` at initialisation.
+
+    Exact: the ``d x m`` matrices come from back-substitution of the d rows of B and
+    their spectral norm from an SVD of a ``d x m`` matrix.  Extra ``B_only``: ``‖B‖₂/√(m/d)``.
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        x = _inputs(point["n"], point["d"], ctx)
+        gs, _ = _hidden(net, x)
+        backs = _backs(net, [g >= 0 for g in gs], net.W0)
+        scale = math.sqrt(net.m / net.d_out)
+        s = torch.stack([torch.linalg.matrix_norm(backs[a], ord=2) for a in range(1, net.L + 1)], -1)
+        return Measurement(values=s.amax(dim=(-1, -2)) / scale, extras={
+            "B_only": torch.linalg.matrix_norm(net.B, ord=2) / scale,
+            "back_1": s[..., 0].amax(-1) / scale})
+
+    return measure
+
+
+def step1_inter_measure(var_scale: float = 1.0, samples: int = 1, iters: int = 20):
+    """``max_{i, 1 <= b <= a <= L} ‖D_{i,a} W_a ⋯ D_{i,b} W_b‖₂`` at initialisation.
+
+    All ``L(L+1)/2`` intervals and ``samples`` inputs are one batch of implicit products
+    (vectors outside an interval's layers pass unchanged), so each Lanczos step is ``2L``
+    fat GEMMs; spectral norms by :func:`_gk_top` (``iters`` Golub-Kahan steps; the extra
+    ``lanczos_rel_change`` reports the convergence: an unconverged value is LOW, which
+    only costs power for this upper bound).  Extras: ``single_layer`` (max over k = 1,
+    the paper's "‖D W‖₂ ≈ 2"), ``full_product`` (a = L, b = 1).
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        x = _inputs(samples, point.get("d", 4), ctx)
+        gs, _ = _hidden(net, x)
+        L, K, m = net.L, ctx.trials, net.m
+        iv = [(a, b) for b in range(1, L + 1) for a in range(b, L + 1)]
+        P = len(iv)
+        act = torch.tensor([[b <= c <= a for (a, b) in iv] for c in range(1, L + 1)],
+                           device=ctx.device)                                   # [L, P]
+        Dm = [g.to(ctx.dtype).unsqueeze(2) for g in (gg >= 0 for gg in gs)]     # [K, n, 1, m]
+        n = x.shape[0]
+
+        idx = [act[c].nonzero().squeeze(-1) for c in range(L)]                 # intervals containing c+1
+
+        def mv(v):                                                              # [K, n, P, m]
+            v = v.clone()
+            for c in range(1, L + 1):
+                j = idx[c - 1]
+                y = torch.bmm(v[:, :, j].reshape(K, -1, m), net.W0[:, c - 1].mT).reshape(K, n, -1, m) * Dm[c]
+                v[:, :, j] = y
+            return v
+
+        def rmv(u):
+            u = u.clone()
+            for c in range(L, 0, -1):
+                j = idx[c - 1]
+                y = torch.bmm((u[:, :, j] * Dm[c]).reshape(K, -1, m), net.W0[:, c - 1]).reshape(K, n, -1, m)
+                u[:, :, j] = y
+            return u
+
+        v0 = torch.randn(K, n, P, m, generator=_gen(ctx, "lanczos"), dtype=ctx.dtype, device=ctx.device)
+        sig, chg = _gk_top(mv, rmv, v0, iters)                                  # [K, n, P]
+        single = torch.tensor([a == b for (a, b) in iv], device=ctx.device)
+        full = iv.index((L, 1))
+        return Measurement(values=sig.amax(dim=(-1, -2)), extras={
+            "single_layer": sig[..., single].amax(dim=(-1, -2)), "full_product": sig[..., full].amax(-1),
+            "lanczos_rel_change": chg.amax(dim=(-1, -2))})
+
+    return measure
+
+
+def step1_sep_measure(var_scale: float = 1.0, n: int = 4):
+    """Separation through the layers (Sec. 4, Step 1, last lemma) vs the arc-cos limit.
+
+    Inputs: :func:`ovpmodel.data.close_pair_inputs` (pair (0,1) at distance exactly
+    delta, the others at least delta apart).  ``values = min_{i<j, l in [L]} ‖h_{i,l} −
+    h_{j,l}‖ / delta_min`` (delta_min = the realised minimum input distance).
+    Reference: the infinite-width recursion ``cos θ_{l} = kappa1(cos θ_{l-1})`` starting
+    from the input angle (the A layer is the first ReLU layer), with ``‖h‖ = 1``:
+    ``‖Δh_l‖_ref = sqrt(2 − 2 cos θ_l)``.  Extras: ``ref_ratio`` (the same min for the
+    reference), ``arccos_dev`` = max over pairs and layers of |measured/reference − 1|.
+    """
+
+    def measure(point, ctx):
+        from ovpmodel.data import close_pair_inputs
+
+        net = _net(point, ctx, var_scale=var_scale)
+        delta, d = float(point["delta"]), int(point["d"])
+        x = close_pair_inputs(n, d, delta, generator=_gen(ctx, "data"), device=ctx.device, dtype=ctx.dtype)
+        _, hs = _hidden(net, x)
+        H = torch.stack(hs, dim=1)                                            # [K, L+1, n, m]
+        iu = torch.triu_indices(n, n, 1)
+        diff = (H[:, :, iu[0]] - H[:, :, iu[1]]).norm(dim=-1)                  # [K, L+1, P]
+        x64 = x.to(torch.float64)
+        dx = (x64[iu[0]] - x64[iu[1]]).norm(dim=-1)
+        dmin = float(dx.min())
+        c = (x64[iu[0]] * x64[iu[1]]).sum(-1)                                  # cos of input angle
+        refs = []
+        for _ in range(net.L + 1):
+            c = kappa1(c)
+            refs.append(torch.sqrt((2 - 2 * c).clamp_min(0)))
+        ref = torch.stack(refs).to(diff.dtype)                                 # [L+1, P]
+        meas = diff[:, 1:]
+        vals = meas.amin(dim=(-1, -2)) / dmin
+        dev = (diff / ref.unsqueeze(0) - 1).abs().amax(dim=(-1, -2))
+        ref_ratio = float(ref[1:].min()) / dmin
+        return Measurement(values=vals, extras={"ref_ratio": ref_ratio, "arccos_dev": dev})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Step 2
+
+
+def step2a_measure(var_scale: float = 1.0, n: int = 8):
+    """Sign changes after a perturbation with ``‖W'_l‖₂ <= omega`` for every l (Step 2(a)).
+
+    Adversary: :func:`_sequential_attack` on sample 0 (targeted rank-one construction
+    of CLAIMS.md §0 applied layer after layer; the flips are counted exactly by a forward
+    pass at ``W0 + W'`` in the measure's dtype, float64 by default).
+    ``values = max_l ‖D_{0,l} − D^(0)_{0,l}‖₀``.  Extras: ``layer1`` (flips of the first
+    trained layer: a pure single-layer attack), ``random`` (mean flips of layer 1 per sample
+    for a Gaussian ``W'_1`` with ``‖W'_1‖₂ = omega``, norm by 20 Lanczos steps).
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        omega = float(point["omega"])
+        x = _inputs(n, point["d"], ctx)
+        _, flips = _sequential_attack(net, x, omega)
+        att = flips[:, 0, 1:].to(ctx.dtype)                                    # [K, L]
+        # random W'_1 only (the analogue of "layer1"; cost K m^2 whatever L is)
+        G = torch.randn(ctx.trials, net.m, net.m, generator=_gen(ctx, "random"), dtype=torch.float32,
+                        device=ctx.device).to(ctx.dtype)
+        v0 = torch.randn(ctx.trials, net.m, generator=_gen(ctx, "random0"), dtype=ctx.dtype, device=ctx.device)
+        nrm, _ = _gk_top(lambda v: (G @ v.unsqueeze(-1)).squeeze(-1),
+                         lambda u: (u.unsqueeze(-2) @ G).squeeze(-2), v0, 20)
+        G = G * (omega / nrm)[:, None, None]
+        gs, hs = _hidden(net, x)
+        g1 = torch.matmul(hs[0], (net.W0[:, 0] + G).mT)
+        rnd = ((g1 >= 0) != (gs[1] >= 0)).sum(-1).to(ctx.dtype).mean(-1)
+        vals = att.amax(-1)
+        return Measurement(values=vals, extras={"layer1": att[:, 0], "random": rnd})
+
+    return measure
+
+
+def _power_attack(net, x, W_base, radius, iters, gen, sample=0):
+    """Maximise ``‖h_L(W_base + W') − h_L(W_base)‖`` over ``‖W'_l‖₂ <= radius`` (all l).
+
+    For one sample only ``W'_l h_{l-1}`` matters, so W' is restricted (without loss at
+    first order) to rank one ``W'_l = radius u_l v_l^T`` with ``v_l = h̆_{l-1}/‖h̆_{l-1}‖``
+    at ``W_base``; ``u_l`` (unit) is updated by ``u_l <- grad_l / ‖grad_l‖`` (the
+    conditional-gradient / power step; monotone for a convex objective), started from
+    a random direction.  Returns ``max_l ‖Δh_l‖`` per trial [K] of the best iterate.
+    """
+    xb = net._input(x)[:, sample:sample + 1]
+    K, L, m = net.trials, net.L, net.m
+
+    def forward(us, vs):
+        h = torch.relu(torch.matmul(xb, net.A.transpose(-1, -2)))
+        hs = []
+        for l in range(1, L + 1):
+            g = torch.matmul(h, W_base[:, l - 1].transpose(-1, -2))
+            if us is not None:
+                g = g + radius * (h @ vs[:, l - 1].unsqueeze(-1)) * us[:, l - 1].unsqueeze(1)
+            h = torch.relu(g)
+            hs.append(h)
+        return hs
+
+    with torch.no_grad():
+        h0 = forward(None, None)
+        hin = [torch.relu(torch.matmul(xb, net.A.transpose(-1, -2)))] + h0[:-1]
+        vs = torch.stack([h[:, 0] / h[:, 0].norm(dim=-1, keepdim=True) for h in hin], dim=1)   # [K, L, m]
+    us = torch.randn(K, L, m, generator=gen, dtype=net.dtype, device=net.device)
+    us = us / us.norm(dim=-1, keepdim=True)
+    best = torch.zeros(K, dtype=net.dtype, device=net.device)
+    for _ in range(iters):
+        us = us.detach().requires_grad_(True)
+        with torch.enable_grad():
+            hs = forward(us, vs)
+            diffs = torch.stack([(h - h0[l]).norm(dim=(-1, -2)) for l, h in enumerate(hs)], -1)   # [K, L]
+            obj = (hs[-1] - h0[-1]).pow(2).sum()
+            (gr,) = torch.autograd.grad(obj, us)
+        best = torch.maximum(best, diffs.detach().amax(-1))
+        gn = gr.norm(dim=-1, keepdim=True)
+        us = torch.where(gn > 0, gr / gn.clamp_min(torch.finfo(net.dtype).tiny), us.detach())
+    with torch.no_grad():
+        hs = forward(us, vs)
+        diffs = torch.stack([(h - h0[l]).norm(dim=(-1, -2)) for l, h in enumerate(hs)], -1)
+        best = torch.maximum(best, diffs.amax(-1))
+    return best
+
+
+def step2b_measure(var_scale: float = 1.0, iters: int = 8):
+    """``max_l ‖h_{0,l}(W0 + W') − h_{0,l}(W0)‖ / omega`` for the W' found by
+    :func:`_power_attack` in the ball ``‖W'_l‖₂ <= omega`` (Step 2(b)); extra ``random``:
+    the same ratio for a random rank-one W' of the same norm per layer."""
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        omega = float(point["omega"])
+        x = _inputs(1, point["d"], ctx)
+        best = _power_attack(net, x, net.W0, omega, iters, _gen(ctx, "attack"))
+        return Measurement(values=best / omega, extras={})
+
+    return measure
+
+
+def step2c_measure(var_scale: float = 1.0, n: int = 1):
+    """``max_a ‖Back_{0,a}(W0 + W') − Back_{0,a}(W0)‖₂ / sqrt(m/d)`` (Step 2, backward).
+
+    W': the sequential targeted construction of :func:`_sequential_attack` (flips about
+    ``m omega^{2/3}`` coordinates in every layer); Back at both weights by exact
+    back-substitution, spectral norm of the ``d x m`` difference by SVD.  Extras:
+    ``flips_L`` (flips in the last layer), ``random`` (same ratio for a Gaussian W' of
+    spectral norm omega per layer).
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        omega = float(point["omega"])
+        x = _inputs(n, point["d"], ctx)
+        pert, flips = _sequential_attack(net, x, omega)
+        g0, _ = _hidden(net, x)
+        g1, _ = _hidden(net, x, pert)
+        b0 = _backs(net, [g >= 0 for g in g0], net.W0)
+        b1 = _backs(net, [g >= 0 for g in g1], net.W0, pert)
+        scale = math.sqrt(net.m / net.d_out)
+        diff = torch.stack([torch.linalg.matrix_norm(b1[a] - b0[a], ord=2) for a in range(1, net.L + 1)], -1)
+        vals = diff[:, 0].amax(-1) / scale
+        Wr = _random_pert_dense(net, omega, _gen(ctx, "random"))
+        tr = net.trace(x, net.W0 + Wr)
+        br = _backs(net, [tr.D[:, l] for l in range(net.L + 1)], net.W0 + Wr)
+        dr = torch.stack([torch.linalg.matrix_norm(br[a] - b0[a], ord=2) for a in range(1, net.L + 1)], -1)
+        return Measurement(values=vals, extras={
+            "flips_L": flips[:, 0, -1].to(ctx.dtype), "random": dr[:, 0].amax(-1) / scale})
+
+    return measure
+
+
+def step3_measure(var_scale: float = 1.0, n: int = 4):
+    """``min_{i, l in [L]} sigma_min(Back_{i,l+1}) / sqrt(m/d)`` at initialisation and at
+    ``W0 + W'`` (W' the sequential targeted attack on sample 0 at radius omega), the
+    smaller of the two (Step 3: ``‖Back^T u‖`` large for every u).  Exact SVD of the
+    ``d x m`` matrices.  Extras: ``at_init``, ``perturbed``, ``B_only``."""
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        omega = float(point["omega"])
+        x = _inputs(n, point["d"], ctx)
+        g0, _ = _hidden(net, x)
+        pert, _ = _sequential_attack(net, x, omega)
+        g1, _ = _hidden(net, x, pert)
+        scale = math.sqrt(net.m / net.d_out)
+        out = []
+        for gs, pt in ((g0, None), (g1, pert)):
+            bk = _backs(net, [g >= 0 for g in gs], net.W0, pt)
+            s = torch.stack([torch.linalg.svdvals(bk[a])[..., -1] for a in range(2, net.L + 2)], -1)
+            out.append(s.amin(dim=(-1, -2)) / scale)
+        return Measurement(values=torch.minimum(out[0], out[1]), extras={
+            "at_init": out[0], "perturbed": out[1],
+            "B_only": torch.linalg.svdvals(net.B)[..., -1] / scale})
+
+    return measure
+
+
+def step4_measure(var_scale: float = 1.0, iters: int = 8, radius: float = 1e-3):
+    """Lipschitz ratio ``max_l ‖h_{0,l}(W̆ + W') − h_{0,l}(W̆)‖ / ‖W'‖₂`` (Step 4) at
+    ``W̆ = W0 + (Gaussian W'' with ‖W''_l‖₂ = omega)`` (a point of the ball), W' found by
+    :func:`_power_attack` at spectral radius ``radius`` (small: the local Lipschitz
+    constant)."""
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        omega = float(point["omega"])
+        x = _inputs(1, point["d"], ctx)
+        Wb = net.W0 + _random_pert_dense(net, omega, _gen(ctx, "base"))
+        best = _power_attack(net, x, Wb, radius, iters, _gen(ctx, "attack"))
+        return Measurement(values=best / radius, extras={})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Theorem 3
+
+
+def _ntk_gram(net, x, W, pert=None):
+    """Gram matrix ``K [K, n d, n d]`` of the output Jacobian w.r.t. ``W_1..W_L`` (Fact 2.6).
+
+    ``K_{(i,a),(j,b)} = sum_l <h_{i,l-1}, h_{j,l-1}> <D_{i,l} Back_{i,l+1}^T e_a,
+    D_{j,l} Back_{j,l+1}^T e_b>``.  Since ``grad F = J^T loss`` and ``F = ½‖loss‖²``,
+    ``sup_{y*} ‖grad F‖²_F / F = 2 lambda_max(K)`` and ``inf_{y*} = 2 lambda_min(K)``
+    exactly (``y* = y − loss`` reaches every loss vector).  Also returns the last-layer
+    Gram (only ``W_L`` trained).
+    """
+    gs, hs = _hidden(net, x, pert)
+    D = [g >= 0 for g in gs]
+    bk = _backs(net, D, W if pert is None else net.W0, pert)
+    K, n = net.trials, hs[0].shape[1]
+    d = net.d_out
+    G = 0
+    G_last = None
+    for l in range(1, net.L + 1):
+        Z = (bk[l + 1] * D[l].unsqueeze(2).to(net.dtype)).reshape(K, n * d, net.m)
+        Hh = hs[l - 1] @ hs[l - 1].transpose(-1, -2)                           # [K, n, n]
+        Hh = Hh.repeat_interleave(d, dim=-1).repeat_interleave(d, dim=-2)
+        term = Hh * (Z @ Z.transpose(-1, -2))
+        G = G + term
+        G_last = term
+    return G, G_last
+
+
+def thm3_measure(which: str, var_scale: float = 1.0):
+    """Theorem 3: ``‖grad F‖²_F / F`` extremised over the labels y* (exactly, via the
+    Jacobian Gram matrix) at initialisation and at ``W0 + W'`` (W' the sequential
+    targeted attack of radius omega on sample 0); the worse of the two.
+
+    ``which="upper"``: ``values = 2 lambda_max(K) / (L n m / d)`` (max over the two W).
+    ``which="lower"``: ``values = 2 lambda_min(K) / (delta m / (d n^2))`` (min over the two
+    W), inputs from :func:`ovpmodel.data.close_pair_inputs` with the closest pair at
+    exactly delta.  Extras: the raw quantities ``Q = 2 lambda d/m`` and the last-layer value.
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        n, d, m, L = int(point["n"]), net.d, net.m, net.L
+        omega = float(point["omega"])
+        if which == "lower":
+            from ovpmodel.data import close_pair_inputs
+
+            delta = float(point["delta"])
+            x = close_pair_inputs(n, d, delta, generator=_gen(ctx, "data"), device=ctx.device, dtype=ctx.dtype)
+        else:
+            x = _inputs(n, d, ctx)
+        pert, _ = _sequential_attack(net, x, omega)
+        res, last = [], []
+        for pt in (None, pert):
+            G, Gl = _ntk_gram(net, x, net.W0, pt)
+            ev = torch.linalg.eigvalsh(G.to(torch.float64))
+            evl = torch.linalg.eigvalsh(Gl.to(torch.float64))
+            if which == "upper":
+                res.append(2 * ev[..., -1])
+                last.append(2 * evl[..., -1])
+            else:
+                res.append(2 * ev[..., 0])
+                last.append(2 * evl[..., 0])
+        if which == "upper":
+            Q = torch.maximum(res[0], res[1])
+            Ql = torch.maximum(last[0], last[1])
+            norm = L * n * m / d
+        else:
+            Q = torch.minimum(res[0], res[1])
+            Ql = torch.minimum(last[0], last[1])
+            norm = float(point["delta"]) * m / (d * n * n)
+        return Measurement(values=(Q / norm).to(ctx.dtype), extras={
+            "Q_times_d_over_m": (Q * d / m).to(ctx.dtype), "last_layer_ratio": (Ql / norm).to(ctx.dtype),
+            "at_init_ratio": (res[0] / norm).to(ctx.dtype)})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Theorems 1, 2, 6, 7
+
+
+def _loglinear_fit(loss, floor=1e-24, start_frac=0.5):
+    """Fit ``log F_t = a - rate * t`` on the steps ``t >= start_frac * T`` (with
+    ``F_t > floor * F_0``).  ``loss [T+1, K]``.  Returns ``(r2 [K], rate [K])``."""
+    T1, K = loss.shape
+    t = torch.arange(T1, dtype=torch.float64)
+    lf = loss.to(torch.float64).clamp_min(1e-300).log()
+    ok = (loss.to(torch.float64) > floor * loss[0].to(torch.float64)) & (t >= int(start_frac * T1)).unsqueeze(-1)
+    w = ok.to(torch.float64)
+    cnt = w.sum(0).clamp_min(1)
+    tm = (w * t[:, None]).sum(0) / cnt
+    ym = (w * lf).sum(0) / cnt
+    sxx = (w * (t[:, None] - tm) ** 2).sum(0)
+    sxy = (w * (t[:, None] - tm) * (lf - ym)).sum(0)
+    syy = (w * (lf - ym) ** 2).sum(0)
+    slope = sxy / sxx.clamp_min(1e-300)
+    r2 = torch.where(syy > 0, (sxy * sxy) / (sxx * syy).clamp_min(1e-300), torch.ones_like(syy))
+    bad = ~torch.isfinite(loss.to(torch.float64)).all(0) | (w.sum(0) < 5)
+    r2 = torch.where(bad, torch.zeros_like(r2), r2)
+    return r2, -slope
+
+
+def _targets(n, d, ctx):
+    y = torch.randn(n, d, generator=_gen(ctx, "targets"), dtype=torch.float64)
+    return (y / y.norm(dim=-1, keepdim=True)).to(ctx.dtype)
+
+
+def _fixed_data(n, d, ctx):
+    """Inputs and unit-norm targets fixed per ``(n, d)`` (independent of the example seed),
+    so that a sweep over m compares networks trained on the SAME data set: the rate of
+    GD depends strongly on the data (its closest pairs), which would otherwise swamp an
+    m-trend.  Theorems 1-2 are statements for a fixed data set and random init."""
+    from claims._claim import derive_seed
+    from ovpmodel.data import fc_inputs
+
+    g = torch.Generator(device="cpu")
+    g.manual_seed(derive_seed("azls-dnn-gd-data", int(n), int(d)))
+    x = fc_inputs(int(n), int(d), generator=g, device=ctx.device, dtype=ctx.dtype)
+    y = torch.randn(int(n), int(d), generator=g, dtype=torch.float64)
+    y = (y / y.norm(dim=-1, keepdim=True)).to(device=ctx.device, dtype=ctx.dtype)
+    return x, y
+
+
+def _gd_losses(net, x, y, eta, T):
+    """Plain GD ``W <- W - eta grad F`` for T steps; losses ``[T+1, K]`` (no trajectory
+    statistics: cheaper than :func:`ovpmodel.train.train`)."""
+    W = net.W0
+    out = []
+    for t in range(T + 1):
+        F, G = net.grad(x, y, W)
+        out.append(F)
+        if not torch.isfinite(F).all():
+            out.extend([F] * (T - t))
+            break
+        if t < T:
+            W = tuple(w - eta * g for w, g in zip(W, G)) if isinstance(W, tuple) else W - eta * G
+    return torch.stack(out)
+
+
+def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
+    """Linear convergence of GD / SGD (Theorems 1, 2, 6, 7) on the l2 objective.
+
+    Net: FCNet (``kind="fc"``), ConvNet (``"cnn"``) or ResNet (``"resnet"``, branch
+    variance ``point['branch']``/m with ``branch`` in {"2", "2/L", "1/L^2"}); inputs
+    ``fc_inputs`` (unit norm, last coordinate 1/sqrt 2), unit-norm random targets.
+    Step ``eta = point['eta_m'] / m`` (GD) or ``eta = (b/n) point['eta_m'] / m`` (SGD,
+    batch ``point['b']``, unbiased ``(n/b) sum_{batch} grad F_i``).  ``point['T']`` steps.
+
+    ``values``: R^2 of the straight-line fit of ``log F_t`` on t over the second half of
+    the run (1 = exactly linear convergence).  Extras: ``rate`` (-slope per step, the
+    contraction exponent), ``rate_per_eta_m`` (rate / eta_m: m-free if the rate is),
+    ``log10_final_over_init``, ``max_dist`` (``max_t max_l ||W_l(t) - W_l(0)||_2``, the
+    Remark-after-Theorem-4 radius, spectral norms at t = 0, T/2, T: the GD distance from
+    initialisation grows monotonically in these runs, so the max is at t = T).
+    """
+
+    def measure(point, ctx):
+        from ovpmodel import ConvNet, ResNet
+        from ovpmodel.train import train
+
+        n, d, T = int(point["n"]), int(point["d"]), int(point["T"])
+        kw = {}
+        cls = None
+        if kind == "cnn":
+            cls = ConvNet
+        elif kind == "resnet":
+            cls = ResNet
+            L = int(point["L"])
+            kw["branch_var"] = {"2": 2.0, "2/L": 2.0 / L, "1/L^2": 1.0 / L ** 2}[point["branch"]]
+        net = _net(point, ctx, var_scale=var_scale, cls=cls, **kw)
+        x, y = _fixed_data(n, d, ctx)
+        eta = float(point["eta_m"]) / net.m
+        extra, extra_out = {}, {}
+        if sgd:
+            b = int(point["b"])
+            eta = eta * b / n
+            extra = dict(batch_size=b, generator=_gen(ctx, "sgd"))
+        if kind == "resnet" and point.get("sweep", True):
+            for name, bv in (("2", 2.0), ("2/L", 2.0 / int(point["L"])), ("1/L^2", 1.0 / int(point["L"]) ** 2)):
+                if name == point["branch"]:
+                    continue
+                other = _net(point, ctx, var_scale=var_scale, cls=cls, branch_var=bv)
+                lo = _gd_losses(other, x, y, eta, T)
+                extra_out[f"rate_branch_{name}"] = _loglinear_fit(lo)[1].clamp_min(1e-12).to(ctx.dtype)
+        if kind == "resnet":
+            loss = _gd_losses(net, x, y, eta, T)
+            r2, rate = _loglinear_fit(loss)
+            return Measurement(values=r2.to(ctx.dtype), extras={
+                "rate": rate.clamp_min(1e-12).to(ctx.dtype), **extra_out})
+        _, rec = train(net, x, y, steps=T, eta=eta, record_every=1, spectral_every=max(1, T // 2), **extra)
+        st = rec.stacked()
+        loss = st["loss"]                                                       # [T+1, K]
+        if sgd:
+            # SGD: fit the running minimum (the lower envelope; per-step noise would otherwise
+            # swamp the decrease within the window) on the second half
+            r2, rate = _loglinear_fit(torch.cummin(loss, dim=0).values)
+        else:
+            r2, rate = _loglinear_fit(loss)
+        ds = st["dist_spec"]
+        dmax = torch.nan_to_num(ds, nan=0.0).amax(dim=(0, 2))
+        return Measurement(values=r2.to(ctx.dtype), extras={
+            "rate": rate.clamp_min(1e-12).to(ctx.dtype),
+            "rate_per_eta_m": (rate / float(point["eta_m"])).clamp_min(1e-12).to(ctx.dtype),
+            "log10_final_over_init": (loss[-1].to(torch.float64).clamp_min(1e-300).log10()
+                                      - loss[0].to(torch.float64).log10()).to(ctx.dtype),
+            "max_dist": dmax.to(ctx.dtype).clamp_min(1e-12), **extra_out})
+
+    return measure
+
+
+def radius_measure(var_scale: float = 1.0):
+    """``max_t max_l ||W_l(t) - W_l(0)||_2`` along GD (Remark after Theorem 4)."""
+    inner = gd_measure("fc", var_scale=var_scale)
+
+    def measure(point, ctx):
+        out = inner(point, ctx)
+        return Measurement(values=out.extras["max_dist"], extras={"r2": out.values, "rate": out.extras["rate"]})
+
+    return measure
+
+
+def ce_fn7_measure(threshold: float = 0.25):
+    """Footnote 7 (Theorem 5, cross-entropy): objective ``sum_i CE_i <= 1/4`` implies 100%
+    training accuracy.  GD on the softmax cross-entropy of ``B h_{i,L}`` (d classes,
+    random labels); at every step where ``F <= 1/4`` count misclassified samples.
+    ``values`` = number of (step, sample) pairs violating the implication (EXACT: 0).
+    Extras: ``first_hit`` (first step with F <= 1/4, T+1 if never), ``final_acc``."""
+
+    def measure(point, ctx):
+        n, d, T = int(point["n"]), int(point["d"]), int(point["T"])
+        net = _net(point, ctx)
+        x = _inputs(n, d, ctx)
+        labels = torch.randint(0, d, (ctx.trials, n), generator=_gen(ctx, "labels"), device=ctx.device)
+        W = net.W0.clone()
+        eta = float(point["eta_m"]) / net.m
+        viol = torch.zeros(ctx.trials, dtype=ctx.dtype, device=ctx.device)
+        first = torch.full((ctx.trials,), float(T + 1), dtype=ctx.dtype, device=ctx.device)
+        acc = None
+        for t in range(T + 1):
+            Wr = W.detach().requires_grad_(True)
+            with torch.enable_grad():
+                out = net.forward(x, Wr)                                        # [K, n, d]
+                ce = torch.nn.functional.cross_entropy(out.reshape(-1, d), labels.reshape(-1),
+                                                       reduction="none").reshape(ctx.trials, n)
+                F = ce.sum(-1)
+                (G,) = torch.autograd.grad(F.sum(), Wr)
+            wrong = (out.detach().argmax(-1) != labels).sum(-1).to(ctx.dtype)
+            hit = F.detach() <= threshold
+            viol = viol + torch.where(hit, wrong, torch.zeros_like(wrong))
+            first = torch.where(hit & (first > t), torch.full_like(first, float(t)), first)
+            acc = 1 - wrong / n
+            W = W - eta * G
+        return Measurement(values=viol, extras={"first_hit": first, "final_acc": acc,
+                                                "exercised": (first <= T).to(ctx.dtype)})
+
+    return measure
