@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 
 __all__ = ["main"]
 
@@ -141,11 +142,17 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
     results, bad = [], 0
     json_path = args.json or json_default
     complete = False
+    n = len(selected)
+    t_start = time.perf_counter()
     try:
-        for c in selected:
+        for i, c in enumerate(selected, 1):
+            print(f"[{i}/{n}] {c.id} ... ({time.perf_counter() - t_start:.0f} s elapsed)",
+                  file=sys.stderr, flush=True)
             r = check(c, profile=prof, device=args.device, dtype=args.dtype, seed=args.seed)
             results.append(r)
-            print(r.summary_line(), file=sys.stderr, flush=True)
+            if json_path:   # incremental and atomic: an interrupted run keeps every finished claim
+                write_results(json_path, results, prof, complete=False)
+            print("    " + r.summary_line(), file=sys.stderr, flush=True)
             if r.verdict in ("fail", "error"):
                 bad += 1
                 print(f"    {r.message}", file=sys.stderr, flush=True)
