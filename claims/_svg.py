@@ -222,11 +222,15 @@ def xy_plot(layers: Sequence[dict], *, xlabel: str = "", ylabel: str = "", title
 
 def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", title: str = "",
                ref: float | None = 1.0, ref_label: str = "bound", ylog: bool = False,
-               width: int = 460, height: int = 300, aria: str = "") -> str:
+               width: int = 460, height: int = 300, aria: str = "", xlabel: str = "",
+               label_angle: float | None = None) -> str:
     """One column per group: ``{"label", "values": [...], "lo", "hi", "color", "hit"}``.
     Dots are the values (jittered deterministically), a bar spans ``lo..hi`` when
     given (e.g. min..max ratio of an example whose per-trial values were not kept).
-    ``ref`` draws the dashed line where measured = bound. ``""`` if nothing to plot."""
+    ``ref`` draws the dashed line where measured = bound. Column labels are written
+    horizontally (split at ``": "`` onto two lines) when the columns are wide enough,
+    else rotated (``label_angle``, default -40°); the full label is the hover title.
+    ``""`` if nothing to plot."""
     ys = []
     for g in groups:
         for v in list(g.get("values") or ()) + [g.get("lo"), g.get("hi")]:
@@ -235,11 +239,16 @@ def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", titl
                 ys.append(v)
     if not ys:
         return ""
-    if ref is not None:
+    if ref is not None and (not ylog or ref > 0):
         ys.append(ref)
-    n = len(groups)
-    ml, mr, mt, mb = 64, 14, 28 if title else 12, 58
-    W, H = max(width, ml + mr + 28 * n), height
+    n = max(len(groups), 1)
+    ml, mr, mt = 64, 14, 28 if title else 12
+    W = max(width, ml + mr + 28 * n)
+    colw = (W - ml - mr) / n
+    rotate = label_angle if label_angle is not None else (0 if colw >= 64 else -40)
+    lab_h = 34 if not rotate else 74
+    mb = lab_h + (18 if xlabel else 4)
+    H = height - 58 + mb if height > 58 + mb else height
     Y = _Axis(min(ys), max(ys), ylog, H - mb, mt)
     out = [f'<svg class="plot" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="{_e(aria or title)}">']
     out.append(f'<rect x="{ml}" y="{mt}" width="{W - ml - mr}" height="{H - mb - mt}" class="frame"/>')
@@ -251,7 +260,9 @@ def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", titl
         out.append(f'<text x="{ml - 5}" y="{py + 4:.1f}" class="tick" text-anchor="end">{_e(fmt_num(t, 2))}</text>')
     out.append(f'<text x="14" y="{(mt + H - mb) / 2:.0f}" class="alabel" text-anchor="middle" '
                f'transform="rotate(-90 14 {(mt + H - mb) / 2:.0f})">{_e(ylabel)}</text>')
-    colw = (W - ml - mr) / max(n, 1)
+    if xlabel:
+        out.append(f'<text x="{(ml + W - mr) / 2:.0f}" y="{H - 6}" class="alabel" text-anchor="middle">{_e(xlabel)}</text>')
+    room = max(4, int(colw / 6.3))   # characters that fit a column at the tick font size
     for i, g in enumerate(groups):
         cx = ml + colw * (i + 0.5)
         c = _e(g.get("color") or ("#d62728" if g.get("hit") else "#1f77b4"))
@@ -265,14 +276,23 @@ def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", titl
         for k, v in enumerate(vals):
             jit = (((k * 0.6180339887) % 1.0) - 0.5) * 2 * half if len(vals) > 1 else 0.0
             out.append(f'<circle cx="{cx + jit:.1f}" cy="{Y(v):.1f}" r="2.6" fill="{c}" fill-opacity="0.75"/>')
-        label = str(g.get("label", ""))
-        if len(label) > 18:
-            label = label[:17] + "…"
-        out.append(f'<text x="{cx:.1f}" y="{H - mb + 12}" class="tick" text-anchor="end" '
-                   f'transform="rotate(-35 {cx:.1f} {H - mb + 12})">{_e(label)}</text>')
+        full = str(g.get("label", ""))
+        tip = f"<title>{_e(full)}</title>"
+        y0 = H - mb + 14
+        if rotate:
+            label = full if len(full) <= 16 else full[:15] + "…"
+            out.append(f'<text x="{cx + 3:.1f}" y="{y0 - 2}" class="tick" text-anchor="end" '
+                       f'transform="rotate({rotate:g} {cx + 3:.1f} {y0 - 2})">{_e(label)}{tip}</text>')
+        else:
+            lines = full.split(": ", 1) if ": " in full else [full]
+            for j, ln in enumerate(lines[:2]):
+                ln = ln if len(ln) <= room else ln[:room - 1] + "…"
+                out.append(f'<text x="{cx:.1f}" y="{y0 + 13 * j}" class="tick" text-anchor="middle">{_e(ln)}{tip}</text>')
     if ref is not None and (not ylog or ref > 0):
-        out.append(f'<line x1="{ml}" x2="{W - mr}" y1="{Y(ref):.1f}" y2="{Y(ref):.1f}" stroke="#d62728" '
+        yr = Y(ref)
+        out.append(f'<line x1="{ml}" x2="{W - mr}" y1="{yr:.1f}" y2="{yr:.1f}" stroke="#d62728" '
                    f'stroke-width="1.4" stroke-dasharray="6 3"/>')
-        out.append(f'<text x="{W - mr - 4}" y="{Y(ref) - 4:.1f}" class="legend" text-anchor="end" fill="#d62728">{_e(ref_label)}</text>')
+        ly = yr - 4 if yr - 4 > mt + 12 else yr + 13
+        out.append(f'<text x="{W - mr - 4}" y="{ly:.1f}" class="legend" text-anchor="end" fill="#d62728">{_e(ref_label)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -27,6 +27,7 @@ import datetime as _dt
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from typing import Any, Iterable
@@ -271,7 +272,8 @@ def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
     layers.append(pts)
     series = _s(s.get("series") or "values")
     param = _s(s.get("param"))
-    svg = xy_plot(layers, xlabel=f"{param} (log scale)", ylabel=f"measured: {series} (log)",
+    ylab = "measured (log scale)" if series == "values" else f"measured {series} (log scale)"
+    svg = xy_plot(layers, xlabel=f"{param} (log scale)", ylabel=ylab,
                   title=f"Scaling in {param}", aria=f"scaling of {series} in {param}")
     if not svg:
         return None
@@ -304,8 +306,9 @@ def _strip(r: dict) -> dict | None:
     allv = [v for g in groups for v in (list(g["values"]) + [g["lo"], g["hi"]]) if _f(v) is not None]
     pos = [_f(v) for v in allv if _f(v) and _f(v) > 0]
     ylog = len(pos) == len(allv) and pos and max(pos) / min(pos) > 50
-    svg = strip_plot(groups, ylog=bool(ylog), title="measured / bound over trials",
-                     aria="distribution of measured over bound")
+    svg = strip_plot(groups, ylog=bool(ylog), ylabel="measured / bound" + (" (log)" if ylog else ""),
+                     title="measured / bound over trials", xlabel="example: parameter point",
+                     ref_label="bound (ratio 1)", aria="distribution of measured over bound")
     if not svg:
         return None
     return {"svg": Markup(svg), "caption": "One column per example: bars span min..max of measured/bound over its "
@@ -313,32 +316,68 @@ def _strip(r: dict) -> dict | None:
             "measured = bound." + note}
 
 
+def _adv_keys(ex: dict) -> tuple[str | None, str | None]:
+    """(random key, adversarial key or None) in a measurement's extras. The catalog's
+    convention: ``values`` is the adversary's worst case, ``extras["random"]`` the same
+    quantity under a random perturbation of the same size."""
+    keys = [k for k in ex if isinstance(ex.get(k), list)]
+    low = {k: k.lower() for k in keys}
+    rk = next((k for k in keys if low[k] == "random"), None) or \
+        next((k for k in keys if low[k].startswith("rand") or low[k].endswith("random")), None)
+    ak = next((k for k in keys if low[k] in ("adversarial", "adv", "targeted", "pgd", "worst")), None) or \
+        next((k for k in keys if any(w in low[k] for w in ("adv", "targeted", "pgd"))), None)
+    return rk, ak
+
+
 def _adv_plot(r: dict) -> dict | None:
     """∀-claims: random vs adversarial side by side (from measurement extras)."""
+    is_forall = _get(r, "claim", "quantifier") == "forall" or bool(_get(r, "claim", "adversary"))
     cands = [r.get("counterexample"), r.get("worst_example")] + list(r.get("examples") or [])
     for e in cands:
         ex = _get(e, "extras")
         if not isinstance(ex, dict):
             continue
-        rk = next((k for k in ex if "random" in k.lower() or k.lower().startswith("rand")), None)
-        ak = next((k for k in ex if "adv" in k.lower() or "worst" in k.lower() or "pgd" in k.lower()), None)
-        if rk and ak and isinstance(ex[rk], list) and isinstance(ex[ak], list):
-            groups = [{"label": rk, "values": ex[rk], "color": "#1f77b4"},
-                      {"label": ak, "values": ex[ak], "color": "#d62728"}]
-            vals = [_f(v) for v in ex[rk] + ex[ak] if _f(v) is not None]
-            if not vals:
-                continue
-            ylog = min(vals) > 0 and max(vals) / min(vals) > 50
-            svg = strip_plot(groups, ylabel="measured", ref=None, ylog=ylog, width=300,
-                             title="random vs adversarial", aria="random versus adversarial")
-            if svg:
-                return {"svg": Markup(svg), "caption": f"Same point {_point(e.get('point'))}: the quantity under "
-                        f"random perturbations ({rk}) vs the adversary's worst case ({ak}), one dot per trial."}
+        rk, ak = _adv_keys(ex)
+        if not rk:
+            continue
+        if ak:
+            adv_vals, adv_label = ex[ak], ak
+        elif is_forall and isinstance(e.get("values"), list):
+            adv_vals, adv_label = e["values"], "adversarial"
+        else:
+            continue
+        groups = [{"label": f"random ({rk})" if rk != "random" else "random", "values": ex[rk], "color": "#1f77b4"},
+                  {"label": adv_label, "values": adv_vals, "color": "#d62728"}]
+        vals = [_f(v) for v in list(ex[rk]) + list(adv_vals) if _f(v) is not None]
+        if not vals:
+            continue
+        ylog = min(vals) > 0 and max(vals) / min(vals) > 50
+        adv = _get(r, "claim", "adversary")
+        svg = strip_plot(groups, ylabel="measured quantity" + (" (log)" if ylog else ""), ref=None, ylog=ylog,
+                         width=340, title="Random vs adversarial", aria="random versus adversarial",
+                         xlabel=f"perturbation at {_point(e.get('point'))}", label_angle=0)
+        if svg:
+            return {"svg": Markup(svg), "caption": f"Same point {_point(e.get('point'))}, same initialisations: the "
+                    f"measured quantity under a random perturbation ({rk}) vs the worst case the adversary"
+                    f"{' (' + _s(adv) + ')' if adv else ''} found, one dot per trial."}
     return None
 
 
+_TRAJ_KEY = re.compile(r"^(?:loss|train_loss)@(\d+)$")
+
+
+def _geomean(vs) -> float | None:
+    pos = [v for v in (_f(x) for x in (vs if isinstance(vs, list) else [vs])) if v is not None and v > 0]
+    return math.exp(sum(math.log(v) for v in pos) / len(pos)) if pos else None
+
+
 def _trajectories(r: dict) -> list[dict]:
-    """Normalise optional trajectory data to ``[{label, step, loss}]``."""
+    """Normalise optional trajectory data to ``[{label, step, loss}]``.
+
+    Read from ``trajectories`` (``[{width|label, step, loss}]`` or ``{label: {...}}``),
+    ``extras.trajectories``, or measurement extras named ``loss@<step>`` in the
+    examples that kept them (one line per example point; geometric mean over trials).
+    """
     raw = r.get("trajectories")
     if raw is None:
         raw = _get(r, "extras", "trajectories")
@@ -358,6 +397,26 @@ def _trajectories(r: dict) -> list[dict]:
                 w = t.get("width", t.get("m"))
                 label = f"m = {_s(w)}" if w is not None else f"run {len(out) + 1}"
             out.append({"label": _s(label), "step": step, "loss": loss})
+    if out:
+        return out
+    seen = set()
+    for e in [r.get("counterexample"), r.get("worst_example")] + list(r.get("examples") or []):
+        ex = _get(e, "extras")
+        if not isinstance(ex, dict):
+            continue
+        pts = sorted((int(m.group(1)), _geomean(v)) for k, v in ex.items() for m in [_TRAJ_KEY.match(str(k))] if m)
+        pts = [(t, y) for t, y in pts if y is not None]
+        if len(pts) < 2:
+            continue
+        point = e.get("point") if isinstance(e.get("point"), dict) else {}
+        key = json.dumps(point, sort_keys=True, default=str)
+        if key in seen:
+            continue
+        seen.add(key)
+        w = point.get("m", point.get("width"))
+        out.append({"label": f"m = {_s(w)}" if w is not None else _point(point), "step": [t for t, _ in pts],
+                    "loss": [y for _, y in pts], "sort": _f(w) if _f(w) is not None else math.inf})
+    out.sort(key=lambda t: t.get("sort", math.inf))
     return out
 
 

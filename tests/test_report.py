@@ -198,7 +198,7 @@ def test_summary_table_rows(page):
 def test_plots_math_and_counterexample(page):
     html, p = page
     assert p.tags.count("svg") >= 5  # scaling x2, strips, random-vs-adversarial, trajectories
-    assert "Scaling in omega" in html and "random vs adversarial" in html and "Training loss" in html
+    assert "Scaling in omega" in html and "Random vs adversarial" in html and "Training loss" in html
     assert p.tags.count("math") >= 4 and "<msup>" in html and "<mfrac>" in html and "∑" in html
     assert "<mi>ω</mi>" in html
     # unparseable LaTeX falls back to escaped source in <code>

@@ -125,6 +125,15 @@ document.addEventListener('DOMContentLoaded', function () {
       var c = document.getElementById('shown'); if (c) c.textContent = n;
     }
     sel.forEach(function (s) { s.addEventListener('input', apply); s.addEventListener('change', apply); });
+    // a link like report.html#verdict=fail&paper=zczg opens with that filter applied
+    function fromHash() {
+      var h = location.hash.replace(/^#/, ''); if (h.indexOf('=') < 0) return;
+      h.split('&').forEach(function (kv) { var i = kv.indexOf('='); if (i < 0) return;
+        var k = decodeURIComponent(kv.slice(0, i)), v = decodeURIComponent(kv.slice(i + 1)).toLowerCase();
+        sel.forEach(function (s) { if (s.name === k) s.value = v; }); });
+      apply();
+    }
+    fromHash(); window.addEventListener('hashchange', fromHash);
   }
   document.querySelectorAll('button.copy').forEach(function (b) {
     b.addEventListener('click', function () {
