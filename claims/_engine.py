@@ -13,12 +13,15 @@ bootstrap CIs. The verdict is pass / fail / inconclusive / error (see
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import math
 import os
 import platform
+import signal
 import sys
+import threading
 import time
 import traceback
 import datetime as _dt
@@ -37,7 +40,8 @@ from ._profiles import Profile, get_profile
 from ._result import ClaimResult
 from . import _stats
 
-__all__ = ["check", "reproduce", "run_example", "MeasureError", "resolve_ranges", "reproduce_command"]
+__all__ = ["check", "reproduce", "run_example", "MeasureError", "ClaimTimeout", "resolve_ranges", "reproduce_command",
+           "validate_point", "error_result", "sweep"]
 
 
 class MeasureError(RuntimeError):
@@ -49,6 +53,19 @@ class MeasureError(RuntimeError):
     def __init__(self, message: str, details: str = ""):
         super().__init__(message)
         self.details = details
+
+    def __reduce__(self):  # survives pickling to and from executor workers, details included
+        return (type(self), (str(self), self.details))
+
+
+class ClaimTimeout(BaseException):
+    """A claim ran past its hard time limit (``Profile.timeout_s``): verdict ``error``.
+
+    Raised from a SIGALRM handler inside whatever the claim was computing, so it is
+    a BaseException: neither the measure's nor Hypothesis' ``except Exception``
+    swallows it. :func:`check` turns it into an ``error`` result with the traceback
+    showing where the time went.
+    """
 
 
 class _StopSearch(BaseException):
@@ -289,7 +306,12 @@ def reproduce(claim: Claim, point: Mapping, seed: int, trials: int, device: str 
     prof = get_profile(profile)
     dev = resolve_device(device)
     dt = resolve_dtype(dtype if dtype is not None else claim.dtype)
-    res = run_example(claim, point, seed, trials, dev, dt, prof)
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise ValueError(f"trials must be an int >= 1, got {trials!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer (the example seed from the result), got {seed!r}")
+    point = validate_point(claim, point)
+    res = run_example(claim, point, seed, int(trials), dev, dt, prof)
     out = _summary(res, claim.failure_prob, 1.0, full=True)
     out.pop("significant")
     out.pop("draw")
@@ -310,7 +332,7 @@ def _resolve_base(claim: Claim, sc, ranges: Mapping[str, tuple], profile: Profil
 
 
 def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, K: int, device, dtype,
-                 alpha_ex: float, reps: int) -> dict:
+                 alpha_ex: float, reps: int, executor=None) -> dict:
     info: dict = {"param": sc.param, "exponent": sc.exponent, "relation": sc.relation,
                   "tolerance": sc.tolerance, "series": sc.series, "note": sc.note}
     grid = sc.grid_for(profile.name)
@@ -337,13 +359,24 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             f"(dropped {dropped}); use a larger profile or a per-profile grid"))
         return info
     ys, ratios, bnds = [], [], []
+    # every grid point is an independent unit of work with its own seed: the executor
+    # (in-process, process pool, Dask) cannot change the numbers
+    pts = []
     for j, g in enumerate(keep):
         pt = dict(base)
         pt[sc.param] = g
-        s = derive_seed(seed, "scaling", i, j)
+        pts.append((pt, derive_seed(seed, "scaling", i, j)))
+    if executor is None:
+        futs = None
+    else:
+        futs = [executor.submit(run_example, claim, pt, s, K, device, dtype, profile) for pt, s in pts]
+    for j, (pt, s) in enumerate(pts):
         try:
-            res = run_example(claim, pt, s, K, device, dtype, profile)
+            res = run_example(claim, pt, s, K, device, dtype, profile) if futs is None else futs[j].result()
         except (MeasureError, InvalidClaimError) as exc:
+            if futs is not None:
+                for f in futs[j + 1:]:
+                    f.cancel()
             info.update(verdict="error", message=f"sweep point {pt}: {exc}",
                         details=getattr(exc, "details", ""))
             return info
@@ -394,6 +427,144 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
     return info
 
 
+# ----------------------------------------------------------------------------- time limits
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """Raise :class:`ClaimTimeout` in this thread after ``seconds`` (SIGALRM timer).
+
+    Yields whether the limit is enforced: only in the main thread of a process
+    whose platform has ``signal.setitimer``, and only when no other ITIMER_REAL is
+    running (it is never overridden). Elsewhere (e.g. a Dask worker thread) only
+    the soft budget applies. The previous handler is restored on exit.
+    """
+    ok = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+          and seconds is not None and math.isfinite(seconds) and seconds > 0
+          and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0)
+    if not ok:
+        yield False
+        return
+
+    def _fire(signum, frame):
+        raise ClaimTimeout(f"hard time limit of {seconds:g} s reached")
+
+    old = signal.signal(signal.SIGALRM, _fire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def error_result(claim: Claim, message: str, details: str, profile: Profile, device, dtype, seed: int,
+                 wall_time_s: float = 0.0, started: str = "") -> ClaimResult:
+    """A ``ClaimResult`` with verdict ``error`` (the check itself broke or timed out)."""
+    dt = str(dtype).replace("torch.", "") if dtype is not None else claim.dtype
+    return ClaimResult(
+        claim_id=claim.id, title=claim.title, verdict="error", message=message,
+        decision_rule="none: the check did not complete", claim=_claim_dict(claim),
+        stats={"examples_run": 0, "total_trials": 0, "time_budget_s": profile.time_budget_s,
+               "hard_timeout_s": profile.hard_timeout_s},
+        error=details or message, seed=int(seed), profile=profile.to_dict(), device=str(device), dtype=dt,
+        versions=_versions(), wall_time_s=float(wall_time_s),
+        started=started or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+
+
+# ----------------------------------------------------------------------------- points and sweeps
+
+
+def validate_point(claim: Claim, point: Mapping[str, Any]) -> dict:
+    """``point`` checked against the claim's regime (names, types, ranges, choices).
+
+    Raises :class:`InvalidClaimError` naming the parameter, the allowed range and the
+    fix (a point outside the regime is not evidence about the claim: the paper
+    asserts nothing there).
+    """
+    if not isinstance(point, Mapping):
+        raise InvalidClaimError(f"Claim {claim.id!r}: a point must be a mapping of parameter values, "
+                                f"got {type(point).__name__}")
+    names = [p.name for p in claim.regime]
+    unknown = sorted(set(point) - set(names))
+    missing = [n for n in names if n not in point]
+    if unknown or missing:
+        raise InvalidClaimError(
+            f"Claim {claim.id!r}: point {dict(point)} " + (f"names unknown parameters {unknown} " if unknown else "")
+            + (f"lacks parameters {missing} " if missing else "") + f"; give exactly the regime's parameters {names}")
+    out = {}
+    for p in claim.regime:
+        v = point[p.name]
+        if isinstance(p, Choice):
+            if v not in p.options:
+                raise InvalidClaimError(f"Claim {claim.id!r}: parameter {p.name!r}={v!r} is not one of its options "
+                                        f"{list(p.options)}; choose one of them")
+            out[p.name] = v
+            continue
+        is_int = isinstance(p, IntParam)
+        num_ok = isinstance(v, (int, np.integer)) if is_int else isinstance(v, (int, float, np.integer, np.floating))
+        if isinstance(v, bool) or not num_ok:
+            raise InvalidClaimError(f"Claim {claim.id!r}: parameter {p.name!r} must be "
+                                    f"{'an int' if is_int else 'a number'}, got {v!r}")
+        if not (math.isfinite(float(v)) and p.low <= v <= p.high):
+            raise InvalidClaimError(
+                f"Claim {claim.id!r}: parameter {p.name!r}={v!r} lies outside the claim's regime "
+                f"[{p.low:g}, {p.high:g}] ({claim.source.ref} asserts nothing there); choose a value in range, or "
+                f"define a variant with dataclasses.replace(claim, regime=...) and kind='conjecture'")
+        out[p.name] = int(v) if is_int else float(v)
+    if claim.constraint is not None and not claim.constraint(out):
+        raise InvalidClaimError(f"Claim {claim.id!r}: point {out} violates the claim's constraint; choose another "
+                                f"point of the regime")
+    return out
+
+
+def _sweep_point(claim, point, seed, trials, device, dtype, profile) -> dict:
+    res = run_example(claim, point, seed, trials, device, dtype, profile)
+    return _summary(res, claim.failure_prob, 1.0, full=True)
+
+
+def sweep(claim: Claim, points, *, seed: int = 0, trials: int | None = None, profile: str | Profile = "ci",
+          device: str = "cpu", dtype: str | None = None, executor=None) -> list[dict]:
+    """Run the claim's measure at every point of a sweep; one dict per point, in order.
+
+    ``points``: a list of points, or a mapping ``{param: [values...]}`` swept one
+    parameter at a time over the product of the lists (other parameters must be
+    given). Each point is one unit of work with seed ``derive_seed(seed, "sweep",
+    point)`` — independent of order and back-end — run through ``executor`` (any
+    ``concurrent.futures.Executor``; see :func:`claims._executor.open_executor`),
+    in-process when ``None``. Each dict holds ``point, seed, trials, values,
+    ratios, violations, p_value`` (against ``failure_prob``), ``max_ratio``, ...
+
+    Raises :class:`InvalidClaimError` for a point outside the regime before running
+    anything; a measure that breaks raises :class:`MeasureError` naming the point.
+    """
+    import itertools
+
+    from ovpmodel._checks import resolve_device, resolve_dtype
+
+    prof = get_profile(profile)
+    dev = resolve_device(device)
+    dt = resolve_dtype(dtype if dtype is not None else claim.dtype)
+    K = prof.trials if trials is None else trials
+    if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+        raise ValueError(f"trials must be an int >= 1, got {trials!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(points, Mapping):
+        keys = list(points)
+        pts = [dict(zip(keys, combo)) for combo in itertools.product(*(list(points[k]) for k in keys))]
+    else:
+        pts = [dict(p) for p in points]
+    if not pts:
+        raise ValueError("points must be a non-empty list of points or a mapping {param: [values]}")
+    pts = [validate_point(claim, p) for p in pts]
+    seeds = [derive_seed(int(seed), "sweep", json.dumps(p, sort_keys=True)) for p in pts]
+    if executor is None:
+        return [_sweep_point(claim, p, s, K, dev, dt, prof) for p, s in zip(pts, seeds)]
+    futs = [executor.submit(_sweep_point, claim, p, s, K, dev, dt, prof) for p, s in zip(pts, seeds)]
+    return [f.result() for f in futs]
+
+
 # ----------------------------------------------------------------------------- check
 
 
@@ -431,7 +602,7 @@ def _claim_dict(claim: Claim) -> dict:
 
 def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.device = "cpu",
           dtype: str | torch.dtype | None = None, seed: int = 0,
-          progress: Callable[[str], None] | None = None) -> ClaimResult:
+          progress: Callable[[str], None] | None = None, executor=None) -> ClaimResult:
     """Try to falsify ``claim``; return a :class:`ClaimResult`.
 
     * ``profile`` — ``"quick"``, ``"ci"``, ``"thorough"`` or a :class:`Profile`.
@@ -439,6 +610,15 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
       (``dtype=None``: the claim's own ``dtype``).
     * ``seed`` — base seed; changes every example seed and Hypothesis' own seed.
     * ``progress`` — optional callable receiving one-line progress messages.
+    * ``executor`` — a ``concurrent.futures.Executor`` (see :mod:`claims._executor`)
+      that runs the scaling sweeps' grid points; ``None`` runs them here. The
+      numbers do not depend on it.
+
+    Time: ``profile.time_budget_s`` is the soft per-claim budget (no new example or
+    shrink step starts after it; ``stats["over_budget"]`` and a finding report it);
+    ``profile.hard_timeout_s`` is the hard limit, enforced with SIGALRM when
+    ``check`` runs in the main thread of a Unix process: past it the claim stops
+    where it is and the verdict is ``error`` with the traceback.
 
     Verdicts: ``fail`` (an example had significantly many violations, or a
     scaling exponent is significantly off; carries ``counterexample`` and its
@@ -475,6 +655,22 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
         except InvalidClaimError as exc:
             raise InvalidClaimError(f"Claim {claim.id!r}: {exc}") from None
 
+    hard = prof.hard_timeout_s
+    with _deadline(hard) as enforced:
+        try:
+            return _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced)
+        except ClaimTimeout:
+            tb = traceback.format_exc()
+    r = error_result(claim, (f"timed out: the claim ran past its hard time limit of {hard:g} s "
+                             f"(profile {prof.name!r} hard_timeout_s; the soft budget time_budget_s="
+                             f"{prof.time_budget_s:g} s stops new examples but not a running one); make the "
+                             f"claim cheaper, or raise Profile.timeout_s / --timeout"),
+                     tb, prof, dev, dt, seed, time.monotonic() - t0, started)
+    say(r.summary_line())
+    return r
+
+
+def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced) -> ClaimResult:
     n_examples = prof.max_examples if claim.examples is None else claim.examples
     n_scal = sum(1 for s in claim.scalings if s.relation != "report")
     n_tests = max(1, n_examples + n_scal)
@@ -577,7 +773,7 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
         if state["error"] is not None or hyp_error is not None:
             break
         say(f"{claim.id}: scaling in {sc.param}")
-        scal_results.append(_run_scaling(claim, i, sc, ranges, prof, seed, K, dev, dt, alpha_ex, reps))
+        scal_results.append(_run_scaling(claim, i, sc, ranges, prof, seed, K, dev, dt, alpha_ex, reps, executor))
 
     # ---------------------------------------------------------------- statistics
     pool = list(examples)
@@ -602,6 +798,9 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
         "tightness": tight, "max_ratio": max((e["max_ratio"] for e in cands), default=None),
         "min_ratio": min((e["min_ratio"] for e in cands), default=None),
         "shrink_runs": state["shrinks"],
+        "time_budget_s": prof.time_budget_s, "hard_timeout_s": prof.hard_timeout_s,
+        "hard_timeout_enforced": bool(enforced),
+        "over_budget": bool(time.monotonic() - t0 > prof.time_budget_s),
         "fitted_exponents": [{"param": s["param"], "slope": s.get("slope"), "ci": s.get("ci"),
                               "claimed": s["exponent"], "relation": s["relation"], "verdict": s["verdict"]}
                              for s in scal_results],
@@ -617,6 +816,11 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
         f"rate p1 at which at least one of the examples run rejects with probability >= {prof.power_target:g}; "
         f"inconclusive if p1 > {prof.max_detectable_rate:g} or no valid example ran."
     )
+
+    if stats["over_budget"]:
+        findings.append(f"time budget exhausted: {time.monotonic() - t0:.1f} s > time_budget_s={prof.time_budget_s:g} "
+                        f"(profile {prof.name!r}); {n_run} of {n_examples} example(s) run, "
+                        f"{state['shrinks']} shrink step(s)")
 
     # ---------------------------------------------------------------- verdict
     error_text = None

@@ -33,7 +33,9 @@ class Profile:
     ``alpha`` the claim-level false-fail rate, ``power_target`` / ``max_detectable_rate``
     (a pass must detect a violation rate <= max_detectable_rate with probability >=
     power_target, else inconclusive), ``time_budget_s`` per claim (no new examples or
-    shrinks after it), ``max_shrinks`` shrink steps after a failure, ``derandomize``.
+    shrinks after it: the soft budget), ``timeout_s`` the hard per-claim limit (the
+    claim is stopped where it is and reported as ``error``; ``None`` = 4 x
+    ``time_budget_s``, see :attr:`hard_timeout_s`), ``max_shrinks`` shrink steps after a failure, ``derandomize``.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Profile:
     max_shrinks: int = 25
     derandomize: bool = False
     bootstrap_reps: int = 2000
+    timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -63,6 +66,11 @@ class Profile:
             raise InvalidClaimError(f"Profile {self.name!r}: max_detectable_rate must lie in (0, 1]")
         if not (self.time_budget_s > 0 and math.isfinite(self.time_budget_s)):
             raise InvalidClaimError(f"Profile {self.name!r}: time_budget_s must be finite and > 0")
+        if self.timeout_s is not None and not (
+                isinstance(self.timeout_s, (int, float)) and not isinstance(self.timeout_s, bool)
+                and math.isfinite(self.timeout_s) and self.timeout_s > 0):
+            raise InvalidClaimError(f"Profile {self.name!r}: timeout_s must be None or a finite number > 0 "
+                                    f"(seconds), got {self.timeout_s!r}")
         if self.bootstrap_reps < 1000:
             raise InvalidClaimError(f"Profile {self.name!r}: bootstrap_reps must be >= 1000")
         unknown = set(self.limits) - set(LIMIT_KEYS)
@@ -71,6 +79,11 @@ class Profile:
                 f"Profile {self.name!r}: unknown limit keys {sorted(unknown)}; allowed {LIMIT_KEYS}"
             )
         object.__setattr__(self, "limits", dict(self.limits))
+
+    @property
+    def hard_timeout_s(self) -> float:
+        """The hard per-claim limit in seconds: ``timeout_s``, or 4 x ``time_budget_s``."""
+        return float(self.timeout_s) if self.timeout_s is not None else 4.0 * float(self.time_budget_s)
 
     def hypothesis_settings(self, max_examples: int | None = None) -> hypothesis.settings:
         """The Hypothesis settings this profile runs a claim's search under."""
@@ -92,7 +105,7 @@ class Profile:
             "limits": dict(self.limits), "alpha": self.alpha, "power_target": self.power_target,
             "max_detectable_rate": self.max_detectable_rate, "time_budget_s": self.time_budget_s,
             "max_shrinks": self.max_shrinks, "derandomize": self.derandomize,
-            "bootstrap_reps": self.bootstrap_reps,
+            "bootstrap_reps": self.bootstrap_reps, "timeout_s": self.hard_timeout_s,
         }
 
 

@@ -11,7 +11,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["ClaimResult", "RESULT_VERSION", "RESULTS_SCHEMA", "write_results", "read_results", "VERDICTS"]
+__all__ = ["ClaimResult", "RESULT_VERSION", "RESULTS_SCHEMA", "write_results", "read_results", "VERDICTS",
+           "ResultsFileError", "atomic_write_json"]
 
 RESULT_VERSION = 1
 RESULTS_SCHEMA = "ovpcheck-results"
@@ -126,13 +127,23 @@ def write_results(path: str | os.PathLike, results: Iterable[ClaimResult | dict]
     }
     if extra:
         doc.update(_jsonable(extra))
+    return atomic_write_json(path, doc)
+
+
+def atomic_write_json(path: str | os.PathLike, doc: dict) -> str:
+    """Write ``doc`` as JSON to ``path`` atomically: a temp file in the same folder,
+    flushed and fsynced, then ``os.replace`` — a reader (or a run killed mid-write)
+    sees the old file or the new one, never a torn one. Returns the path."""
+    path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".claims-", suffix=".json", dir=d)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, allow_nan=False)
+            json.dump(_jsonable(doc), f, indent=1, allow_nan=False)
             f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -141,13 +152,55 @@ def write_results(path: str | os.PathLike, results: Iterable[ClaimResult | dict]
     return path
 
 
+class ResultsFileError(ValueError):
+    """A results file cannot be read: missing, not JSON, another schema, a newer
+    version, or a malformed entry. The message names the file and the fix
+    (regenerate it with ``ovpcheck run --json PATH``, or upgrade ovpcheck for a
+    newer version)."""
+
+
+_REQUIRED = ("claim_id", "title", "verdict", "message", "decision_rule")
+
+
 def read_results(path: str | os.PathLike) -> dict:
-    """Read a results file, checking schema and version; ``results`` become ClaimResults."""
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-    if doc.get("schema") != RESULTS_SCHEMA:
-        raise ValueError(f"{path}: not an {RESULTS_SCHEMA} file (schema={doc.get('schema')!r})")
-    if doc.get("version") != RESULT_VERSION:
-        raise ValueError(f"{path}: results version {doc.get('version')} not supported (expected {RESULT_VERSION})")
-    doc["results"] = [ClaimResult.from_dict(r) for r in doc["results"]]
+    """Read a results file, checking schema and version; ``results`` become ClaimResults.
+
+    Raises :class:`ResultsFileError` (a ``ValueError``) naming the file and the fix.
+    """
+    regen = "regenerate it with `ovpcheck run --json PATH` (or pytest --claims-json PATH)"
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise ResultsFileError(f"results file {os.fspath(path)!r} does not exist; check the path or {regen}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsFileError(f"results file {os.fspath(path)!r} is not valid JSON ({exc}); it may be truncated "
+                               f"or not a results file; {regen}") from None
+    if not isinstance(doc, dict) or doc.get("schema") != RESULTS_SCHEMA:
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise ResultsFileError(f"{path}: not an {RESULTS_SCHEMA} file (schema={got!r}); pass a file written by "
+                               f"ovpcheck, or {regen}")
+    v = doc.get("version")
+    if isinstance(v, int) and not isinstance(v, bool) and v > RESULT_VERSION:
+        raise ResultsFileError(f"{path}: results version {v} was written by a newer ovpcheck (this one reads "
+                               f"version {RESULT_VERSION}); upgrade ovpcheck or {regen}")
+    if v != RESULT_VERSION:
+        raise ResultsFileError(f"{path}: results version {v!r} not supported (expected {RESULT_VERSION}); {regen}")
+    rs = doc.get("results")
+    if not isinstance(rs, list):
+        raise ResultsFileError(f"{path}: field 'results' must be a list of claim results, got "
+                               f"{type(rs).__name__}; {regen}")
+    out = []
+    for i, r in enumerate(rs):
+        missing = [k for k in _REQUIRED if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise ResultsFileError(f"{path}: results[{i}] lacks fields {missing}; {regen}")
+        if r["verdict"] not in VERDICTS:
+            raise ResultsFileError(f"{path}: results[{i}] ({r['claim_id']}) has verdict {r['verdict']!r}, not one of "
+                                   f"{VERDICTS}; {regen}")
+        try:
+            out.append(ClaimResult.from_dict(r))
+        except (TypeError, ValueError) as exc:
+            raise ResultsFileError(f"{path}: results[{i}] ({r['claim_id']}) is malformed: {exc}; {regen}") from None
+    doc["results"] = out
     return doc

@@ -4,15 +4,28 @@ Subcommands::
 
     list       [--paper P] [--family F] [-k SUBSTR]           list catalog claims
     run        [--paper P] [--family F] [-k SUBSTR] [--profile quick|ci|thorough]
-               [--device cpu] [--dtype float64] [--seed 0] [--json PATH]
-               run catalog claims; one line per claim on stderr as it finishes;
-               exit 1 if any claim fails or errors
+               [--device cpu] [--dtype float64] [--seed 0] [--json PATH] [--resume]
+               [--scheduler inprocess|processes[:N]|dask-local[:N]|tcp://HOST:PORT]
+               [--timeout S] [--time-report N]
+               run catalog claims; one line per claim on stderr as it finishes, then
+               where the time went (slowest claims first); the results file is
+               rewritten atomically after every claim ("complete": false until the
+               end); Ctrl-C / SIGTERM leave it valid and incomplete, and --resume
+               skips the claims it already holds. Exit 1 if any claim fails or
+               errors, 130 / 143 when interrupted by SIGINT / SIGTERM.
     reproduce  CLAIM_ID | --claim path/to/file.py:attr | --claim module:attr
                --point JSON --seed N --trials K [--device] [--dtype] [--profile]
                recompute one example exactly; prints measured values, bound and
                violations as JSON
     report     run, write reports/claims.json (or --json), then the HTML report via
                claims.report.render_html when that module exists
+    calibrate  [filters] [--claim FILE.py:attr ...] [--profile ci] [--seeds 20]
+               [--seed-start 0] [--json reports/calibration.json]
+               [--html reports/calibration.html] [--scheduler ...] [--conf 0.95]
+               [--target 0.05]
+               run each claim under N base seeds; per-claim fail rate with its
+               Clopper-Pearson interval against the designed alpha, and the
+               suite-level rate; exit 1 if the suite rate exceeds --target
 
 Bad options (unknown profile, device, dtype, claim) print a one-line message and
 exit with status 2.
@@ -21,6 +34,7 @@ exit with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -41,11 +55,23 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="substr", help="only claims whose id contains this substring")
 
 
-def _run_opts(p: argparse.ArgumentParser) -> None:
+def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
     p.add_argument("--profile", default=None, help="quick, ci or thorough (default: ci if $CI is set, else quick)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default=None, help="float32 or float64 (default: each claim's own)")
-    p.add_argument("--seed", type=int, default=0)
+    if seed:
+        p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scheduler", default=None,
+                   help="where claims run: inprocess (default), processes[:N], dask-local[:N] or tcp://HOST:PORT")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="hard per-claim time limit in seconds (default: the profile's, 4 x its time budget)")
+
+
+def _robust_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--resume", action="store_true",
+                   help="keep the finished claims of an interrupted run's --json file and run only the rest")
+    p.add_argument("--time-report", type=int, default=10, metavar="N",
+                   help="list the N slowest claims at the end (0: none)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,12 +82,25 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run catalog claims")
     _filters(p)
     _run_opts(p)
+    _robust_opts(p)
     p.add_argument("--json", default=None, help="write the results file here")
     p = sub.add_parser("report", help="run claims, write JSON and HTML report")
     _filters(p)
     _run_opts(p)
+    _robust_opts(p)
     p.add_argument("--json", default="reports/claims.json")
     p.add_argument("--html", default="reports/claims.html")
+    p = sub.add_parser("calibrate", help="false-fail rates over many base seeds")
+    _filters(p)
+    _run_opts(p, seed=False)
+    p.add_argument("--claim", action="append", default=[], metavar="FILE.py:ATTR",
+                   help="calibrate this user claim (repeatable; replaces the catalog selection)")
+    p.add_argument("--seeds", type=int, default=20, help="number of base seeds (default 20)")
+    p.add_argument("--seed-start", type=int, default=0, help="first base seed (default 0)")
+    p.add_argument("--conf", type=float, default=0.95, help="Clopper-Pearson interval level (default 0.95)")
+    p.add_argument("--target", type=float, default=0.05, help="suite-level false-fail target (default 0.05)")
+    p.add_argument("--json", default="reports/calibration.json")
+    p.add_argument("--html", default="reports/calibration.html")
     p = sub.add_parser("reproduce", help="recompute one example exactly")
     p.add_argument("claim_id", nargs="?", help="catalog claim id")
     p.add_argument("--claim", default=None, help="user claim as path/to/file.py:attr or module:attr")
@@ -96,8 +135,27 @@ def _validate_run(args):
             resolve_dtype(args.dtype)
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
-    if args.seed < 0:
-        raise _UsageError("--seed must be a non-negative integer")
+    if getattr(args, "seed", 0) < 0:
+        raise _UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    from claims._executor import SchedulerError, parse_scheduler
+
+    try:
+        parse_scheduler(args.scheduler, "--scheduler")
+    except SchedulerError as exc:
+        raise _UsageError(str(exc)) from None
+    if args.timeout is not None and not (0 < args.timeout < float("inf")):
+        raise _UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if getattr(args, "resume", False) and not args.json:
+        raise _UsageError("--resume needs the results file to resume from: give --json PATH")
+    return prof
+
+
+def _profile_obj(args, name: str):
+    from claims._profiles import get_profile
+
+    prof = get_profile(name)
+    if args.timeout is not None:
+        prof = dataclasses.replace(prof, timeout_s=float(args.timeout))
     return prof
 
 
@@ -135,35 +193,77 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
-    from claims import check, write_results
+    from claims._executor import open_executor
+    from claims._runner import RunInterrupted, handle_sigterm, run_claims, time_report
 
-    prof = _validate_run(args)
+    prof = _profile_obj(args, _validate_run(args))
     selected = _select(args)
-    results, bad = [], 0
     json_path = args.json or json_default
-    complete = False
-    n = len(selected)
-    t_start = time.perf_counter()
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        for i, c in enumerate(selected, 1):
-            print(f"[{i}/{n}] {c.id} ... ({time.perf_counter() - t_start:.0f} s elapsed)",
-                  file=sys.stderr, flush=True)
-            r = check(c, profile=prof, device=args.device, dtype=args.dtype, seed=args.seed)
-            results.append(r)
-            if json_path:   # incremental and atomic: an interrupted run keeps every finished claim
-                write_results(json_path, results, prof, complete=False)
-            print("    " + r.summary_line(), file=sys.stderr, flush=True)
-            if r.verdict in ("fail", "error"):
-                bad += 1
-                print(f"    {r.message}", file=sys.stderr, flush=True)
-        complete = True
-    finally:
-        if json_path:
-            write_results(json_path, results, prof, complete=complete)
-            print(f"results written to {json_path}", file=sys.stderr)
+        with handle_sigterm(), open_executor(args.scheduler, "--scheduler") as ex:
+            out = run_claims(selected, prof, device=args.device, dtype=args.dtype, seed=args.seed,
+                             json_path=json_path, resume=args.resume,
+                             executor=None if args.scheduler in (None, "inprocess", "serial") else ex,
+                             scheduler=args.scheduler, progress=say)
+    except RunInterrupted as exc:
+        say(f"interrupted by {exc.reason}; finished claims are in {json_path} (rerun with --resume)"
+            if json_path else f"interrupted by {exc.reason}")
+        return 143, json_path
+    except KeyboardInterrupt:
+        say(f"interrupted; finished claims are in {json_path} (rerun with --resume)" if json_path else "interrupted")
+        return 130, json_path
+    except ValueError as exc:  # --resume mismatch, unreadable results file, bad scheduler
+        raise _UsageError(str(exc)) from None
+    results = out.results
     counts = {v: sum(r.verdict == v for r in results) for v in ("pass", "fail", "inconclusive", "error")}
-    print(f"{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()), file=sys.stderr)
-    return (1 if bad else 0), json_path
+    if args.time_report > 0:
+        for line in time_report(results, top=args.time_report,
+                                title=f"where the time went (profile {prof.name}, slowest first; "
+                                      f"{sum(r.wall_time_s for r in results):.1f} s over {len(results)} claims"
+                                      + (f", {len(out.resumed)} resumed" if out.resumed else "") + ")"):
+            say(line)
+    say(f"{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+        + ("" if out.complete else f" (incomplete: {out.interrupted})"))
+    if not out.complete:
+        return 1, json_path
+    return (1 if out.bad else 0), json_path
+
+
+def _cmd_calibrate(args) -> int:
+    from claims._calibration import calibrate, calibration_lines, render_calibration_html
+    from claims._executor import open_executor
+    from claims._runner import RunInterrupted, handle_sigterm
+
+    args.resume = False
+    prof = _profile_obj(args, _validate_run(args))
+    if args.seeds < 1:
+        raise _UsageError(f"--seeds must be >= 1 (the number of base seeds), got {args.seeds}")
+    if args.seed_start < 0:
+        raise _UsageError(f"--seed-start must be >= 0, got {args.seed_start}")
+    for name in ("conf", "target"):
+        v = getattr(args, name)
+        if not 0 < v < 1:
+            raise _UsageError(f"--{name} must lie in (0, 1), got {v}")
+    selected = [_load_user_claim(c) for c in args.claim] if args.claim else _select(args)
+    if not selected:
+        raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        with handle_sigterm(), open_executor(args.scheduler, "--scheduler") as ex:
+            doc = calibrate(selected, args.seeds, profile=prof, seed_start=args.seed_start, device=args.device,
+                            dtype=args.dtype, executor=None if args.scheduler in (None, "inprocess") else ex,
+                            conf=args.conf, target=args.target, json_path=args.json, progress=say)
+    except KeyboardInterrupt as exc:
+        say(f"interrupted ({getattr(exc, 'reason', 'KeyboardInterrupt')}); partial calibration in {args.json}")
+        return 143 if isinstance(exc, RunInterrupted) else 130
+    for line in calibration_lines(doc):
+        print(line)
+    if args.html:
+        render_calibration_html(doc, args.html)
+        say(f"calibration HTML written to {args.html}")
+    say(f"calibration JSON written to {args.json}")
+    return 0 if doc["suite"]["meets_target"] else 1
 
 
 def _cmd_reproduce(args) -> int:
@@ -187,8 +287,10 @@ def _cmd_reproduce(args) -> int:
         raise _UsageError("--point must be a JSON object of parameter values")
     if args.profile not in PROFILES:
         raise _UsageError(f"unknown profile {args.profile!r}; choose one of {sorted(PROFILES)}")
-    if args.trials < 1 or args.seed < 0:
-        raise _UsageError("--trials must be >= 1 and --seed >= 0")
+    if args.trials < 1:
+        raise _UsageError(f"--trials must be >= 1 (the K printed in the reproduce command), got {args.trials}")
+    if args.seed < 0:
+        raise _UsageError(f"--seed must be >= 0 (the example seed printed in the result), got {args.seed}")
     try:
         out = reproduce(claim, point, args.seed, args.trials, device=args.device, dtype=args.dtype,
                         profile=args.profile)
@@ -207,8 +309,12 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)[0]
         if args.cmd == "reproduce":
             return _cmd_reproduce(args)
+        if args.cmd == "calibrate":
+            return _cmd_calibrate(args)
         if args.cmd == "report":
             rc, json_path = _cmd_run(args, json_default=args.json)
+            if rc in (130, 143):
+                return rc
             if importlib.util.find_spec("claims.report") is not None:
                 from claims.report import render_html
 

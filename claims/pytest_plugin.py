@@ -15,6 +15,17 @@ Options
                            that module exists; the JSON is written beside it)
 ``--claims-strict``        an inconclusive claim fails instead of being skipped
 ``--claims-only``          deselect every test that is not a claim check
+``--claims-scheduler S``   where each claim's scaling sweep points run: ``inprocess``
+                           (default), ``processes[:N]``, ``dask-local[:N]`` or
+                           ``tcp://HOST:PORT`` (a Dask scheduler); same numbers on each
+``--claims-timeout S``     hard per-claim time limit in seconds (default: the profile's)
+``--claims-time-report N`` list the N slowest claims in the summary (default 10; 0 = off)
+
+Robustness: the JSON file is rewritten atomically after every claim (``complete:
+false``) and once at the end; an interrupted session leaves it valid and incomplete.
+A claim whose check raises or times out is an ``error`` result with its traceback.
+With pytest-xdist (``-n 2``) each claim item runs on one worker, the controller
+collects every result and writes ONE merged JSON file and report (sorted by id).
 
 Verdicts: ``fail`` and ``error`` fail the item (message: estimate, counts, alpha,
 reproduction command); ``inconclusive`` skips it with the reason (fails under
@@ -48,7 +59,8 @@ _PROP = "claims_result"
 
 
 class _ClaimsSession:
-    def __init__(self, profile, device, dtype, seed, json_path, report_path, strict, only):
+    def __init__(self, profile, device, dtype, seed, json_path, report_path, strict, only,
+                 scheduler=None, timeout=None, time_report=10):
         self.profile = profile
         self.device = device
         self.dtype = dtype
@@ -57,9 +69,52 @@ class _ClaimsSession:
         self.report_path = report_path
         self.strict = strict
         self.only = only
+        self.scheduler = scheduler
+        self.timeout = timeout
+        self.time_report = time_report
+        self.executor = None
+        self._exit = None
         self.results: list[dict] = []
         self.notes: list[str] = []
         self.markers: set[str] = set()
+
+    def profile_obj(self):
+        import dataclasses
+
+        from claims._profiles import get_profile
+
+        prof = get_profile(self.profile)
+        return prof if self.timeout is None else dataclasses.replace(prof, timeout_s=float(self.timeout))
+
+    def get_executor(self):
+        """The scheduler's executor, opened on first use and closed at unconfigure."""
+        if self.scheduler in (None, "inprocess", "serial"):
+            return None
+        if self.executor is None:
+            import contextlib
+
+            from claims._executor import open_executor
+
+            stack = contextlib.ExitStack()
+            self.executor = stack.enter_context(open_executor(self.scheduler, "--claims-scheduler"))
+            self._exit = stack
+        return self.executor
+
+    def close(self):
+        if self._exit is not None:
+            self._exit.close()
+            self._exit = None
+            self.executor = None
+
+    def json_target(self):
+        if self.json_path:
+            return self.json_path
+        if self.report_path:
+            return os.path.splitext(self.report_path)[0] + ".json"
+        return None
+
+    def sorted_results(self) -> list[dict]:
+        return sorted(self.results, key=lambda d: d["claim_id"])
 
 
 def pytest_addoption(parser):
@@ -76,6 +131,13 @@ def pytest_addoption(parser):
                 help="inconclusive claims fail instead of being skipped")
     g.addoption("--claims-only", action="store_true", default=False,
                 help="run only claim checks (deselect other tests)")
+    g.addoption("--claims-scheduler", default=None, metavar="S",
+                help="where scaling sweep points run: inprocess (default), processes[:N], dask-local[:N], "
+                     "tcp://HOST:PORT")
+    g.addoption("--claims-timeout", default=None, type=float, metavar="S",
+                help="hard per-claim time limit in seconds (default: the profile's, 4 x its time budget)")
+    g.addoption("--claims-time-report", default=10, type=int, metavar="N",
+                help="list the N slowest claims in the terminal summary (0: off)")
 
 
 def _register_marker(config, name: str, text: str) -> None:
@@ -103,10 +165,22 @@ def pytest_configure(config):
     except ValueError as exc:
         raise pytest.UsageError(f"claims options: {exc}") from None
     if config.getoption("claims_seed") < 0:
-        raise pytest.UsageError("--claims-seed must be a non-negative integer")
+        raise pytest.UsageError(f"--claims-seed must be a non-negative integer, got {config.getoption('claims_seed')}")
+    from claims._executor import SchedulerError, parse_scheduler
+
+    scheduler = config.getoption("claims_scheduler")
+    try:
+        parse_scheduler(scheduler, "--claims-scheduler")
+    except SchedulerError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    timeout = config.getoption("claims_timeout")
+    if timeout is not None and not (0 < timeout < float("inf")):
+        raise pytest.UsageError(f"--claims-timeout must be a positive number of seconds, got {timeout}")
     state = _ClaimsSession(profile, device, dtype, config.getoption("claims_seed"),
                            config.getoption("claims_json"), config.getoption("claims_report"),
-                           config.getoption("claims_strict"), config.getoption("claims_only"))
+                           config.getoption("claims_strict"), config.getoption("claims_only"),
+                           scheduler=scheduler, timeout=timeout,
+                           time_report=config.getoption("claims_time_report"))
     config.stash[_STATE] = state
     _CONFIG.append(config)
     _register_marker(config, "claims", "a claim check run by the claims engine")
@@ -121,6 +195,9 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        state.close()
     if config in _CONFIG:
         _CONFIG.remove(config)
 
@@ -172,11 +249,12 @@ def claims_check(request):
     state = request.config.stash[_STATE]
 
     def run(claim, **overrides):
-        from claims import check
+        from claims._runner import check_one
 
-        kw = dict(profile=state.profile, device=state.device, dtype=state.dtype, seed=state.seed)
+        kw = dict(profile=state.profile_obj(), device=state.device, dtype=state.dtype, seed=state.seed,
+                  executor=state.get_executor())
         kw.update(overrides)
-        result = check(claim, **kw)
+        result = check_one(claim, **kw)   # a check that raises is an error result, traceback included
         request.node.user_properties.append((_PROP, result.to_json()))
         if result.verdict in ("fail", "error"):
             pytest.fail(_format_failure(result), pytrace=False)
@@ -206,9 +284,16 @@ def pytest_runtest_logreport(report):
     state = _CONFIG[-1].stash.get(_STATE, None)
     if state is None:
         return
+    got = False
     for key, value in getattr(report, "user_properties", ()):
         if key == _PROP:
             state.results.append(json.loads(value))
+            got = True
+    # incremental: an interrupted session keeps every finished claim (xdist: the controller writes)
+    if got and not hasattr(_CONFIG[-1], "workerinput") and state.json_target():
+        from claims import write_results
+
+        write_results(state.json_target(), state.sorted_results(), state.profile, complete=False)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -217,15 +302,16 @@ def pytest_sessionfinish(session, exitstatus):
     state = config.stash.get(_STATE, None)
     if state is None or hasattr(config, "workerinput"):  # xdist workers: the controller writes
         return
-    json_path = state.json_path
-    if state.report_path and not json_path:
-        json_path = os.path.splitext(state.report_path)[0] + ".json"
+    json_path = state.json_target()
     if not json_path:
         return
     from claims import write_results
 
     complete = int(exitstatus) in (0, 1) and not session.shouldstop and not session.shouldfail
-    write_results(json_path, state.results, state.profile, complete=complete)
+    extra = None if complete else {"interrupted": f"pytest exit status {int(exitstatus)}"
+                                   + (" (stopped early: -x / --maxfail)" if session.shouldstop or session.shouldfail
+                                      else "")}
+    write_results(json_path, state.sorted_results(), state.profile, complete=complete, extra=extra)
     state.notes.append(f"claims results JSON: {json_path}")
     if state.report_path:
         if importlib.util.find_spec("claims.report") is not None:
@@ -249,7 +335,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from claims import ClaimResult
 
     terminalreporter.write_sep("=", f"claims summary (profile {state.profile}, device {state.device})")
-    for d in sorted(state.results, key=lambda d: d["claim_id"]):
+    for d in state.sorted_results():
         terminalreporter.write_line(ClaimResult.from_dict(d).summary_line())
+    if state.results and state.time_report > 0:
+        from claims._runner import time_report
+
+        total = sum(float(d.get("wall_time_s") or 0) for d in state.results)
+        for line in time_report(state.results, top=state.time_report,
+                                title=f"where the time went (profile {state.profile}, slowest first; "
+                                      f"{total:.1f} s over {len(state.results)} claims)"):
+            terminalreporter.write_line(line)
     for n in state.notes:
         terminalreporter.write_line(n)
