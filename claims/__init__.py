@@ -34,8 +34,9 @@ Catalog claims live in :mod:`claims.catalog`; the CLI is ``python -m claims``.
 from ._claim import (Bound, Choice, Claim, FloatParam, IntParam, InvalidClaimError, Measurement,
                      MeasureContext, Source, Scaling, PAPER_KEYS, derive_seed)
 from ._profiles import PROFILES, Profile, get_profile
-from ._result import ClaimResult, read_results, write_results
-from ._engine import MeasureError, check, reproduce
+from ._result import ClaimResult, ResultsFileError, read_results, write_results
+from ._engine import ClaimTimeout, MeasureError, check, reproduce, sweep
+from ._calibration import calibrate
 from . import catalog
 from .catalog import register
 
@@ -43,7 +44,7 @@ __all__ = [
     "Claim", "Source", "Bound", "Scaling", "IntParam", "FloatParam", "Choice", "Measurement",
     "MeasureContext", "Profile", "PROFILES", "get_profile", "check", "reproduce", "ClaimResult",
     "catalog", "register", "InvalidClaimError", "MeasureError", "PAPER_KEYS", "derive_seed",
-    "write_results", "read_results",
+    "write_results", "read_results", "ResultsFileError", "ClaimTimeout", "sweep", "calibrate",
 ]
 
 assert sorted(__all__) == sorted(set(__all__))
