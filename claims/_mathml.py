@@ -61,13 +61,15 @@ IDENTIFIERS = {
     "varnothing": "∅", "prime": "′", "hbar": "ℏ", "Re": "ℜ", "Im": "ℑ", "aleph": "ℵ",
 }
 FUNCTIONS = {"log", "ln", "exp", "sin", "cos", "tan", "tanh", "det", "tr", "dim", "rank", "sgn",
-             "Pr", "deg", "arg", "ker", "poly", "polylog", "diag", "span", "vec", "argmax", "argmin",
-             "Var", "Cov", "E"}
+             "Pr", "deg", "arg", "ker", "poly", "polylog", "diag", "span", "argmax", "argmin",
+             "Var", "Cov", "E", "arcsin", "arccos", "arctan", "sinh", "cosh", "coth", "cot", "sec", "csc",
+             "lg", "Tr", "erf", "sign", "supp", "dist"}
 BIG_OPS = {"sum": "∑", "prod": "∏", "max": "max", "min": "min", "sup": "sup", "inf": "inf",
            "lim": "lim", "limsup": "lim sup", "liminf": "lim inf", "bigcup": "⋃", "bigcap": "⋂",
            "int": "∫", "argmax": "arg max", "argmin": "arg min", "mathop": None}
 ACCENTS = {"tilde": "~", "widetilde": "~", "hat": "^", "widehat": "^", "bar": "‾", "overline": "‾",
-           "vec": "→", "dot": "˙", "ddot": "¨", "check": "ˇ"}
+           "vec": "→", "dot": "˙", "ddot": "¨", "check": "ˇ", "breve": "˘", "acute": "´", "grave": "`",
+           "overrightarrow": "→"}
 SPACES = {",": "0.1667em", ":": "0.2222em", ";": "0.2778em", "!": "-0.1667em", " ": "0.25em",
           "quad": "1em", "qquad": "2em", "enspace": "0.5em", "thinspace": "0.1667em"}
 IGNORED = {"displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "big", "Big", "bigg",

@@ -100,6 +100,70 @@ class _Axis:
         return out
 
 
+_DENSE = 24
+
+
+def _dots(pts, color: str, r: float, opacity: float = 0.75) -> str:
+    """Many dots as one ``<path>`` of zero-length round-capped segments (a tenth of
+    the bytes of one ``<circle>`` per dot)."""
+    if not pts:
+        return ""
+    # whole pixels, duplicates dropped (invisible under a 4-5 px dot), and a column of
+    # dots at one x written as relative moves
+    px = sorted({(int(round(x)), int(round(y))) for x, y in pts})
+    parts, last = [], None
+    for x, y in px:
+        if last is not None and last[0] == x:
+            parts.append(f"m0 {y - last[1]}h0")
+        else:
+            parts.append(f"M{x} {y}h0")
+        last = (x, y)
+    d = "".join(parts)
+    return (f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{2 * r:g}" stroke-linecap="round" '
+            f'stroke-opacity="{opacity:g}"/>')
+
+
+def _grid(xs, ys, x0, x1, y0, y1) -> str:
+    """Vertical lines at ``xs`` and horizontal ones at ``ys`` as one path."""
+    d = "".join(f"M{x:.1f} {y0}V{y1}" for x in xs) + "".join(f"M{x0} {y:.1f}H{x1}" for y in ys)
+    return f'<path class="grid" d="{d}"/>' if d else ""
+
+
+def _tick_labels(values) -> list[str]:
+    """Short labels for tick values, with just enough digits to tell them apart
+    (evenly spaced plain-range ticks: as many decimals as the step needs)."""
+    vals = [_num(v) for v in values]
+    if len(vals) >= 2 and all(v is not None and (v == 0 or 1e-3 <= abs(v) < 1e5) for v in vals):
+        steps = [b - a for a, b in zip(vals, vals[1:])]
+        if max(steps) > 0 and max(steps) - min(steps) <= 1e-6 * max(steps):   # linear ticks
+            step = steps[0]
+            dec = 0
+            while dec < 6 and abs(step * 10 ** dec - round(step * 10 ** dec)) > 1e-6 * step * 10 ** dec:
+                dec += 1
+            out = []
+            for v in vals:
+                t = f"{v:.{dec}f}"
+                if "." in t:
+                    t = t.rstrip("0").rstrip(".")
+                out.append("0" if t in ("-0", "") else t)
+            if len(set(out)) == len(out):
+                return out
+    for digits in range(2, 8):
+        out = [fmt_num(v, digits) for v in values]
+        if len(set(out)) == len(out):
+            return out
+    return out
+
+
+def _ticks(items, anchor: str) -> str:
+    """Tick labels ``[(x, y, value)]`` in one group (class and anchor set once)."""
+    if not items:
+        return ""
+    labels = _tick_labels([v for _, _, v in items])
+    body = "".join(f'<text x="{x:.1f}" y="{y:.1f}">{_e(t)}</text>' for (x, y, _), t in zip(items, labels))
+    return f'<g class="tick" text-anchor="{anchor}">{body}</g>'
+
+
 def _finite_pairs(xs, ys, xlog, ylog):
     out = []
     for x, y in zip(xs or (), ys or ()):
@@ -151,14 +215,11 @@ def xy_plot(layers: Sequence[dict], *, xlabel: str = "", ylabel: str = "", title
     out.append(f'<rect x="{ml}" y="{mt}" width="{W - ml - mr}" height="{height - mb - mt}" class="frame"/>')
     if title:
         out.append(f'<text x="{ml}" y="{mt - 9}" class="ptitle">{_e(title)}</text>')
-    for t in X.ticks():
-        px = X(t)
-        out.append(f'<line x1="{px:.1f}" x2="{px:.1f}" y1="{mt}" y2="{height - mb}" class="grid"/>')
-        out.append(f'<text x="{px:.1f}" y="{height - mb + 15}" class="tick" text-anchor="middle">{_e(fmt_num(t, 2))}</text>')
-    for t in Y.ticks():
-        py = Y(t)
-        out.append(f'<line x1="{ml}" x2="{W - mr}" y1="{py:.1f}" y2="{py:.1f}" class="grid"/>')
-        out.append(f'<text x="{ml - 5}" y="{py + 4:.1f}" class="tick" text-anchor="end">{_e(fmt_num(t, 2))}</text>')
+    xt = [(X(t), t) for t in X.ticks()]
+    yt = Y.ticks()
+    out.append(_grid([p for p, _ in xt], [Y(t) for t in yt], ml, W - mr, mt, height - mb))
+    out.append(_ticks([(p, height - mb + 15, t) for p, t in xt], "middle"))
+    out.append(_ticks([(ml - 5, Y(t) + 4, t) for t in yt], "end"))
     out.append(f'<text x="{(ml + W - mr) / 2:.0f}" y="{height - 8}" class="alabel" text-anchor="middle">{_e(xlabel)}</text>')
     out.append(f'<text x="14" y="{(mt + height - mb) / 2:.0f}" class="alabel" text-anchor="middle" '
                f'transform="rotate(-90 14 {(mt + height - mb) / 2:.0f})">{_e(ylabel)}</text>')
@@ -182,19 +243,28 @@ def xy_plot(layers: Sequence[dict], *, xlabel: str = "", ylabel: str = "", title
                 dash = f' stroke-dasharray="{_e(L["dash"])}"' if L.get("dash") else ""
                 out.append(f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="{L.get("width", 1.8)}"{dash}/>')
         else:
-            pts = list(zip(L.get("x") or (), L.get("y") or ()))
-            lo_e = L.get("yerr_lo") or [None] * len(pts)
-            hi_e = L.get("yerr_hi") or [None] * len(pts)
+            xs, ys = list(L.get("x") or ()), list(L.get("y") or ())
+            lo_e = list(L.get("yerr_lo") or [None] * len(xs))
+            hi_e = list(L.get("yerr_hi") or [None] * len(xs))
             r = L.get("r", 3.5)
-            for (x, y), a, b in zip(pts, lo_e, hi_e):
-                if not _finite_pairs([x], [y], xlog, ylog):
+            op = L.get("opacity", 0.9)
+            keep = []
+            for x, y, a, b in zip(xs, ys, lo_e, hi_e):
+                x, y = _num(x), _num(y)
+                if x is None or y is None or (xlog and x <= 0) or (ylog and y <= 0):
                     continue
-                x, y = float(x), float(y)
-                if _finite_pairs([x, x], [a, b], xlog, ylog).__len__() == 2:
-                    out.append(f'<line x1="{X(x):.1f}" x2="{X(x):.1f}" y1="{Y(float(a)):.1f}" y2="{Y(float(b)):.1f}" '
+                keep.append((x, y, _num(a), _num(b)))
+            for x, y, a, b in keep:
+                if a is not None and b is not None and (not ylog or (a > 0 and b > 0)):
+                    out.append(f'<line x1="{X(x):.1f}" x2="{X(x):.1f}" y1="{Y(a):.1f}" y2="{Y(b):.1f}" '
                                f'stroke="{color}" stroke-width="1.2"/>')
-                out.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r}" fill="{color}" '
-                           f'fill-opacity="{L.get("opacity", 0.9)}"><title>{_e(fmt_num(x, 4))}, {_e(fmt_num(y, 4))}</title></circle>')
+            if len(keep) > _DENSE or L.get("dense"):
+                # many points (every trial of a sweep): one path of round dots, no per-point tooltips
+                out.append(_dots([(X(x), Y(y)) for x, y, _, _ in keep], color, r, op))
+            else:
+                for x, y, _, _ in keep:
+                    out.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r}" fill="{color}" '
+                               f'fill-opacity="{op}"><title>{_e(fmt_num(x, 4))}, {_e(fmt_num(y, 4))}</title></circle>')
     for h in hlines:
         v = _num(h.get("y"))
         if v is None or (ylog and v <= 0):
@@ -222,14 +292,13 @@ def xy_plot(layers: Sequence[dict], *, xlabel: str = "", ylabel: str = "", title
 
 def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", title: str = "",
                ref: float | None = 1.0, ref_label: str = "bound", ylog: bool = False,
-               width: int = 460, height: int = 300, aria: str = "", xlabel: str = "",
-               label_angle: float | None = None) -> str:
+               width: int = 460, height: int = 300, aria: str = "", xlabel: str = "") -> str:
     """One column per group: ``{"label", "values": [...], "lo", "hi", "color", "hit"}``.
     Dots are the values (jittered deterministically), a bar spans ``lo..hi`` when
     given (e.g. min..max ratio of an example whose per-trial values were not kept).
     ``ref`` draws the dashed line where measured = bound. Column labels are written
-    horizontally (split at ``": "`` onto two lines) when the columns are wide enough,
-    else rotated (``label_angle``, default -40°); the full label is the hover title.
+    horizontally: ``"head: tail"`` on two lines for up to 8 columns, else only the
+    group's ``short`` label (or the head); the full label is the bar's hover title.
     ``""`` if nothing to plot."""
     ys = []
     for g in groups:
@@ -242,22 +311,23 @@ def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", titl
     if ref is not None and (not ylog or ref > 0):
         ys.append(ref)
     n = max(len(groups), 1)
-    ml, mr, mt = 64, 14, 28 if title else 12
-    W = max(width, ml + mr + 28 * n)
+    ml, mr, mt = 64, 14, 28 if (title or ref is not None) else 12
+    W = max(width, ml + mr + 34 * n)
     colw = (W - ml - mr) / n
-    rotate = label_angle if label_angle is not None else (0 if colw >= 64 else -40)
-    lab_h = 34 if not rotate else 74
+    # labels: "head: tail" on two lines while the columns are wide enough, else the
+    # short form (``short`` or the head) on one line; the full label is the bar's tooltip
+    two_lines = n <= 8
+    lab_h = 34 if two_lines else 20
     mb = lab_h + (18 if xlabel else 4)
-    H = height - 58 + mb if height > 58 + mb else height
+    H = height - 58 + mb
     Y = _Axis(min(ys), max(ys), ylog, H - mb, mt)
     out = [f'<svg class="plot" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="{_e(aria or title)}">']
     out.append(f'<rect x="{ml}" y="{mt}" width="{W - ml - mr}" height="{H - mb - mt}" class="frame"/>')
     if title:
         out.append(f'<text x="{ml}" y="{mt - 9}" class="ptitle">{_e(title)}</text>')
-    for t in Y.ticks():
-        py = Y(t)
-        out.append(f'<line x1="{ml}" x2="{W - mr}" y1="{py:.1f}" y2="{py:.1f}" class="grid"/>')
-        out.append(f'<text x="{ml - 5}" y="{py + 4:.1f}" class="tick" text-anchor="end">{_e(fmt_num(t, 2))}</text>')
+    yt = Y.ticks()
+    out.append(_grid([], [Y(t) for t in yt], ml, W - mr, mt, H - mb))
+    out.append(_ticks([(ml - 5, Y(t) + 4, t) for t in yt], "end"))
     out.append(f'<text x="14" y="{(mt + H - mb) / 2:.0f}" class="alabel" text-anchor="middle" '
                f'transform="rotate(-90 14 {(mt + H - mb) / 2:.0f})">{_e(ylabel)}</text>')
     if xlabel:
@@ -273,26 +343,24 @@ def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", titl
                        f'{_e(fmt_num(lo, 4))} .. {_e(fmt_num(hi, 4))}</title></line>')
         vals = [v for v in (_num(v) for v in g.get("values") or ()) if v is not None and (not ylog or v > 0)]
         half = min(colw * 0.35, 18)
-        for k, v in enumerate(vals):
-            jit = (((k * 0.6180339887) % 1.0) - 0.5) * 2 * half if len(vals) > 1 else 0.0
-            out.append(f'<circle cx="{cx + jit:.1f}" cy="{Y(v):.1f}" r="2.6" fill="{c}" fill-opacity="0.75"/>')
+        jit = [(((k * 0.6180339887) % 1.0) - 0.5) * 2 * half if len(vals) > 1 else 0.0 for k in range(len(vals))]
+        out.append(_dots([(cx + j, Y(v)) for j, v in zip(jit, vals)], c, 2.6, 0.75))
         full = str(g.get("label", ""))
-        tip = f"<title>{_e(full)}</title>"
         y0 = H - mb + 14
-        if rotate:
-            label = full if len(full) <= 16 else full[:15] + "…"
-            out.append(f'<text x="{cx + 3:.1f}" y="{y0 - 2}" class="tick" text-anchor="end" '
-                       f'transform="rotate({rotate:g} {cx + 3:.1f} {y0 - 2})">{_e(label)}{tip}</text>')
-        else:
-            lines = full.split(": ", 1) if ": " in full else [full]
-            for j, ln in enumerate(lines[:2]):
-                ln = ln if len(ln) <= room else ln[:room - 1] + "…"
-                out.append(f'<text x="{cx:.1f}" y="{y0 + 13 * j}" class="tick" text-anchor="middle">{_e(ln)}{tip}</text>')
+        lines = full.split(": ", 1) if ": " in full else [full]
+        if not two_lines:
+            lines = [str(g.get("short") or lines[0])]
+        for j, ln in enumerate(lines):
+            ln = ln if len(ln) <= room else ln[:room - 1] + "…"
+            out.append(f'<text x="{cx:.1f}" y="{y0 + 13 * j}" class="tick" text-anchor="middle">{_e(ln)}</text>')
     if ref is not None and (not ylog or ref > 0):
         yr = Y(ref)
         out.append(f'<line x1="{ml}" x2="{W - mr}" y1="{yr:.1f}" y2="{yr:.1f}" stroke="#d62728" '
                    f'stroke-width="1.4" stroke-dasharray="6 3"/>')
-        ly = yr - 4 if yr - 4 > mt + 12 else yr + 13
-        out.append(f'<text x="{W - mr - 4}" y="{ly:.1f}" class="legend" text-anchor="end" fill="#d62728">{_e(ref_label)}</text>')
+        # the key sits above the frame, right-aligned (never on top of the data)
+        tw = 6.5 * len(ref_label)
+        out.append(f'<line x1="{W - mr - tw - 26:.0f}" x2="{W - mr - tw - 6:.0f}" y1="{mt - 13}" y2="{mt - 13}" '
+                   f'stroke="#d62728" stroke-width="1.4" stroke-dasharray="6 3"/>')
+        out.append(f'<text x="{W - mr}" y="{mt - 9}" class="legend" text-anchor="end">{_e(ref_label)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -45,7 +45,7 @@ __all__ = ["render_html", "render_comparison", "build_html", "build_comparison",
 VERDICTS = ("pass", "fail", "inconclusive", "error")
 DEFAULT_TIGHTNESS_FACTOR = 1.5
 DASH = "—"
-_MAX_STRIP_GROUPS = 40
+_MAX_STRIP_GROUPS = 30
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -240,7 +240,9 @@ def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
     lx = [math.log(x) for x in xs]
     ly = [math.log(y) for y in ys]
     cx, cy = sum(lx) / len(lx), sum(ly) / len(ly)
-    xfine = [math.exp(min(lx) + (max(lx) - min(lx)) * t / 20) for t in range(21)]
+    # lines through the centre are straight on log-log axes: the ends and the centre
+    # (where the band's two edges cross) are all the polygon and polylines need
+    xfine = [math.exp(min(lx)), math.exp(cx), math.exp(max(lx))]
     slope = _f(s.get("slope"))
     ci = s.get("ci") if isinstance(s.get("ci"), list) and len(s.get("ci")) == 2 else None
     if slope is not None and ci and _f(ci[0]) is not None and _f(ci[1]) is not None:
@@ -274,7 +276,8 @@ def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
     param = _s(s.get("param"))
     ylab = "measured (log scale)" if series == "values" else f"measured {series} (log scale)"
     svg = xy_plot(layers, xlabel=f"{param} (log scale)", ylabel=ylab,
-                  title=f"Scaling in {param}", aria=f"scaling of {series} in {param}")
+                  title=f"Scaling in {param}" if series == "values" else f"Scaling of {series} in {param}",
+                  aria=f"scaling of {series} in {param}")
     if not svg:
         return None
     msg = s.get("message") or ""
@@ -285,17 +288,18 @@ def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
 def _strip(r: dict) -> dict | None:
     groups = []
     exs = [e for e in (r.get("examples") or []) if isinstance(e, dict)]
-    shown = exs
+    shown = list(enumerate(exs))
     note = ""
     if len(exs) > _MAX_STRIP_GROUPS:
-        shown = sorted(exs, key=lambda e: -(_f(e.get("score")) or -math.inf))[:_MAX_STRIP_GROUPS]
+        shown = sorted(shown, key=lambda ie: -(_f(ie[1].get("score")) or -math.inf))[:_MAX_STRIP_GROUPS]
+        shown.sort(key=lambda ie: ie[0])
         note = f" (the {_MAX_STRIP_GROUPS} worst of {len(exs)} examples)"
-    for i, e in enumerate(shown):
+    for i, e in shown:
         groups.append({"label": f"{i + 1}: {_point(e.get('point'))}", "values": e.get("ratios") or [],
                        "lo": e.get("min_ratio"), "hi": e.get("max_ratio"), "hit": bool(e.get("significant"))})
     ce = r.get("counterexample")
     if isinstance(ce, dict):
-        groups.append({"label": "counterexample", "values": ce.get("ratios") or [], "lo": ce.get("min_ratio"),
+        groups.append({"label": "counterexample", "short": "cex", "values": ce.get("ratios") or [], "lo": ce.get("min_ratio"),
                        "hi": ce.get("max_ratio"), "color": "#d62728"})
     we = r.get("worst_example")
     if isinstance(we, dict) and we.get("ratios") and we is not ce and we.get("ratios") != _get(ce, "ratios"):
@@ -307,8 +311,9 @@ def _strip(r: dict) -> dict | None:
     pos = [_f(v) for v in allv if _f(v) and _f(v) > 0]
     ylog = len(pos) == len(allv) and pos and max(pos) / min(pos) > 50
     svg = strip_plot(groups, ylog=bool(ylog), ylabel="measured / bound" + (" (log)" if ylog else ""),
-                     title="measured / bound over trials", xlabel="example: parameter point",
-                     ref_label="bound (ratio 1)", aria="distribution of measured over bound")
+                     title="measured / bound over trials",
+                     xlabel="example: parameter point" if len(groups) <= 8 else "example # (points in the table below)",
+                     ref_label="measured = bound", aria="distribution of measured over bound")
     if not svg:
         return None
     return {"svg": Markup(svg), "caption": "One column per example: bars span min..max of measured/bound over its "
@@ -355,11 +360,38 @@ def _adv_plot(r: dict) -> dict | None:
         adv = _get(r, "claim", "adversary")
         svg = strip_plot(groups, ylabel="measured quantity" + (" (log)" if ylog else ""), ref=None, ylog=ylog,
                          width=340, title="Random vs adversarial", aria="random versus adversarial",
-                         xlabel=f"perturbation at {_point(e.get('point'))}", label_angle=0)
+                         xlabel=f"perturbation at {_point(e.get('point'))}")
         if svg:
             return {"svg": Markup(svg), "caption": f"Same point {_point(e.get('point'))}, same initialisations: the "
                     f"measured quantity under a random perturbation ({rk}) vs the worst case the adversary"
                     f"{' (' + _s(adv) + ')' if adv else ''} found, one dot per trial."}
+    return _adv_sweep_plot(r) if is_forall else None
+
+
+def _adv_sweep_plot(r: dict) -> dict | None:
+    """∀-claims without per-trial extras: sweeps of a "random" series and of the
+    adversarial one over the same parameter, drawn on one log-log plot."""
+    sweeps = [s for s in (r.get("scalings") or []) if isinstance(s, dict) and isinstance(s.get("grid"), list)
+              and isinstance(s.get("means"), list) and len(s["grid"]) == len(s["means"]) >= 2]
+    for param in _uniq(s.get("param") for s in sweeps):
+        same = [s for s in sweeps if s.get("param") == param]
+        rnd = [s for s in same if "random" in str(s.get("series", "")).lower()]
+        adv = [s for s in same if s not in rnd]
+        if not rnd or not adv:
+            continue
+        layers = []
+        for s, color in [(adv[0], "#d62728"), (rnd[0], "#1f77b4")]:
+            name = "adversarial" if s is adv[0] else "random"
+            ser = _s(s.get("series"))
+            layers.append({"kind": "line", "x": s["grid"], "y": s["means"], "color": color, "width": 1.4})
+            layers.append({"kind": "points", "x": s["grid"], "y": s["means"], "color": color,
+                           "label": f"{name}: {ser} (geometric mean)"})
+        svg = xy_plot(layers, xlabel=f"{_s(param)} (log scale)", ylabel="measured (log scale)",
+                      title=f"Random vs adversarial in {_s(param)}", aria="random versus adversarial")
+        if svg:
+            return {"svg": Markup(svg), "caption": f"The adversary's worst case ({_s(adv[0].get('series'))}) and the "
+                    f"same quantity under a random perturbation ({_s(rnd[0].get('series'))}) along the sweep in "
+                    f"{_s(param)}; geometric means over the trials at each grid value."}
     return None
 
 

@@ -199,7 +199,7 @@ def test_every_claim_section_and_plot(page):
     # every plot is drawn: a real box and marks inside its frame
     plots = pg.eval_on_selector_all("svg.plot", """els => els.map(s => {
         const r = s.getBoundingClientRect();
-        return {w: r.width, h: r.height, marks: s.querySelectorAll('circle, polyline, polygon, line[stroke-width]').length,
+        return {w: r.width, h: r.height, marks: s.querySelectorAll('circle, path, polyline, polygon, line[stroke-width]').length,
                 text: s.querySelectorAll('text').length, claim: s.closest('section').dataset.claim,
                 title: (s.querySelector('.ptitle') || {}).textContent || ''}; })""")
     assert len(plots) >= 7, plots

@@ -36,6 +36,7 @@ table.grid { width: 100%; font-size: 13px; }
 table.grid th, table.grid td { border-bottom: 1px solid var(--bd); padding: 4px 6px; text-align: left; vertical-align: top; }
 table.grid th { background: var(--bg2); position: sticky; top: 0; }
 table.grid td.num, table.grid th.num { text-align: right; white-space: nowrap; }
+table.ex td:nth-child(n+4):nth-child(-n+7) { text-align: right; white-space: nowrap; }  /* numbers of the examples table */
 .js table.sortable th { cursor: pointer; user-select: none; }
 .js table.sortable th::after { content: " \2195"; color: #afb8c1; font-size: 11px; }
 .js table.sortable th.asc::after { content: " \2191"; color: #1f2328; }
@@ -70,7 +71,7 @@ code.tex { background: #fff8c5; padding: 1px 4px; border-radius: 4px; }
 figure { margin: 0; } figcaption { color: var(--mut); font-size: 12px; max-width: 470px; }
 svg.plot { background: #fff; font-family: -apple-system, "Segoe UI", Helvetica, Arial, "DejaVu Sans", sans-serif; }
 svg.plot .frame { fill: none; stroke: #8c959f; }
-svg.plot .grid { stroke: #eaeef2; }
+svg.plot .grid { stroke: #eaeef2; fill: none; }
 svg.plot .tick { font-size: 11px; fill: #57606a; }
 svg.plot .alabel { font-size: 12px; fill: #1f2328; }
 svg.plot .ptitle { font-size: 12.5px; font-weight: 600; fill: #1f2328; }
@@ -277,10 +278,9 @@ measured/bound max {{ c.worst.max_ratio }}, min {{ c.worst.min_ratio }}</div>{% 
 {% if c.plots %}<div class="plots">{% for p in c.plots %}<figure>{{ p.svg }}<figcaption>{{ p.caption }}</figcaption></figure>{% endfor %}</div>{% endif %}
 {% if c.notes %}<div><b>Notes:</b> {{ c.notes }}</div>{% endif %}
 {% if c.examples %}<details><summary>{{ c.examples|length }} example(s) explored</summary>
-<table class="grid small"><thead><tr><th>#</th><th>Point</th><th>Seed</th><th class="num">Violations</th><th class="num">p-value</th>
+<table class="grid small ex"><thead><tr><th>#</th><th>Point</th><th>Seed</th><th class="num">Violations</th><th class="num">p-value</th>
 <th class="num">max ratio</th><th class="num">min ratio</th><th>Significant</th></tr></thead><tbody>
-{% for e in c.examples %}<tr><td>{{ loop.index }}</td><td class="mono">{{ e.point }}</td><td class="mono">{{ e.seed }}</td><td class="num">{{ e.violations }}/{{ e.trials }}</td>
-<td class="num">{{ e.p }}</td><td class="num">{{ e.max_ratio }}</td><td class="num">{{ e.min_ratio }}</td><td>{{ e.significant }}</td></tr>{% endfor %}
+{% for e in c.examples %}<tr><td>{{ loop.index }}<td class="mono">{{ e.point }}<td class="mono">{{ e.seed }}<td>{{ e.violations }}/{{ e.trials }}<td>{{ e.p }}<td>{{ e.max_ratio }}<td>{{ e.min_ratio }}<td>{{ e.significant }}</tr>{% endfor %}
 </tbody></table></details>{% endif %}
 {% if c.scal_msgs %}<details><summary>Scaling sweeps</summary><ul>{% for s in c.scal_msgs %}<li>{{ s }}</li>{% endfor %}</ul></details>{% endif %}
 {% if c.decision_rule %}<details><summary>Decision rule</summary><p class="small">{{ c.decision_rule }}</p></details>{% endif %}
