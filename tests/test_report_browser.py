@@ -299,6 +299,24 @@ def test_desktop_layout_has_no_overlaps(page, tmp_path):
         });
         return out; }""")
     assert overlaps == []
+    # inside every plot: no two labels overlap, none spills out of the SVG, axes are labelled
+    bad = pg.evaluate("""() => { const out = [];
+      document.querySelectorAll('svg.plot').forEach(s => {
+        const R = s.getBoundingClientRect(), who = s.closest('section').dataset.claim;
+        const t = [...s.querySelectorAll('text')].map(e => [e.getBoundingClientRect(), e.textContent]);
+        for (let i = 0; i < t.length; i++) {
+          const a = t[i][0];
+          if (a.left < R.left - 1 || a.right > R.right + 1 || a.top < R.top - 1 || a.bottom > R.bottom + 1)
+            out.push([who, 'outside', t[i][1]]);
+          for (let j = i + 1; j < t.length; j++) { const b = t[j][0];
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+              out.push([who, 'overlap', t[i][1], t[j][1]]); }
+        }
+        const labels = [...s.querySelectorAll('text.alabel')].filter(e => e.textContent.trim());
+        if (labels.length < 1) out.push([who, 'no axis label']);
+      });
+      return out; }""")
+    assert bad == []
     shot = pathlib.Path(os.environ.get("OVPCHECK_SCREENSHOT_DIR", tmp_path)) / "report-1400.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(shot), full_page=True)
