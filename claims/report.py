@@ -408,7 +408,8 @@ def _trajectories(r: dict) -> list[dict]:
 
     Read from ``trajectories`` (``[{width|label, step, loss}]`` or ``{label: {...}}``),
     ``extras.trajectories``, or measurement extras named ``loss@<step>`` in the
-    examples that kept them (one line per example point; geometric mean over trials).
+    examples that kept them (``extras`` per trial, or ``extras_mean``): one line per
+    example point, the geometric mean over its trials.
     """
     raw = r.get("trajectories")
     if raw is None:
@@ -434,6 +435,8 @@ def _trajectories(r: dict) -> list[dict]:
     seen = set()
     for e in [r.get("counterexample"), r.get("worst_example")] + list(r.get("examples") or []):
         ex = _get(e, "extras")
+        if not isinstance(ex, dict):
+            ex = _get(e, "extras_mean")   # per-example means of the extras, if the engine kept them
         if not isinstance(ex, dict):
             continue
         pts = sorted((int(m.group(1)), _geomean(v)) for k, v in ex.items() for m in [_TRAJ_KEY.match(str(k))] if m)

@@ -298,3 +298,37 @@ def test_mathml_prose_with_dollars_and_escaping():
     html, ok = tex_to_html(r"With probability $1-\delta$: <b> & $\|x\| \le 1$")
     assert ok and html.count("<math") == 2 and "&lt;b&gt; &amp;" in html
     assert tex_to_html(None)[1] is False and tex_to_html("")[1] is False
+
+
+def test_trajectories_from_loss_extras_one_line_per_width():
+    doc = make_results()
+    r = doc["results"][2]
+    r.pop("trajectories")
+    for i, e in enumerate(r["examples"]):
+        e["point"] = {"m": 64 * 2 ** i}
+        if i % 2:
+            e["extras_mean"] = {f"loss@{t}": 2.0 ** (-t * (i + 1) / 50) for t in range(0, 200, 20)}
+        else:
+            e["extras"] = {f"loss@{t}": [2.0 ** (-t * (i + 1) / 50)] * 4 for t in range(0, 200, 20)}
+    html = report.build_html(doc)
+    assert "Training loss" in html and all(f"m = {64 * 2 ** i}" in html for i in range(3))
+
+
+def test_random_vs_adversarial_from_paired_sweeps():
+    doc = make_results()
+    r = doc["results"][1]                      # the forall claim
+    r["examples"][0].pop("extras")
+    r["worst_example"] = r["examples"][0]
+    adv = r["scalings"][0]
+    rnd = dict(adv, series="random", means=[m / 10 for m in adv["means"]])
+    r["scalings"] = [adv, rnd]
+    html = report.build_html(doc)
+    assert "Random vs adversarial in omega" in html and "random: random (geometric mean)" in html
+
+
+def test_tick_labels_distinct_and_exact():
+    from claims._svg import _tick_labels
+    assert _tick_labels([0.95, 0.975, 1.0, 1.025, 1.05]) == ["0.95", "0.975", "1", "1.025", "1.05"]
+    assert _tick_labels([0.01, 0.1, 1, 10]) == ["0.01", "0.1", "1", "10"]
+    labels = _tick_labels([1.0425, 1.045, 1.0475])
+    assert len(set(labels)) == 3
