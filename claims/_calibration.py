@@ -46,11 +46,11 @@ CALIBRATION_SCHEMA = "ovpcheck-calibration"
 CALIBRATION_VERSION = 1
 
 
-def _unit(claim: Claim, prof: Profile, device, dtype, seed: int) -> dict:
+def _unit(claim: Claim, prof: Profile, device, dtype, seed: int, ref: str | None = None) -> dict:
     """One calibration run: the claim checked under base seed ``seed`` (small summary)."""
     from ._runner import check_one
 
-    r = check_one(claim, prof, device, dtype, seed)
+    r = check_one(claim, prof, device, dtype, seed, claim_ref=ref)
     return {"claim_id": claim.id, "seed": int(seed), "verdict": r.verdict, "wall_time_s": r.wall_time_s,
             "message": r.message if r.verdict in ("fail", "error") else "",
             "tightness": r.stats.get("tightness")}
@@ -151,7 +151,10 @@ def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profi
                     f"({runs[-1]['wall_time_s']:.1f} s)")
                 save(False)
         else:
-            futs = {executor.submit(_unit, c, prof, device, dtype, s): (c, s) for c, s in units}
+            from ._engine import _claim_ref
+
+            refs = {c.id: _claim_ref(c) for c in claims}
+            futs = {executor.submit(_unit, c, prof, device, dtype, s, refs[c.id]): (c, s) for c, s in units}
             for k, fut in enumerate(cf.as_completed(futs), 1):
                 runs.append(fut.result())
                 say(f"[{k}/{len(units)}] {runs[-1]['claim_id']} seed {runs[-1]['seed']}: {runs[-1]['verdict']}")

@@ -286,10 +286,12 @@ def _claim_ref(claim: Claim) -> str | None:
 
 
 def reproduce_command(claim: Claim, point: Mapping, seed: int, trials: int, device: torch.device,
-                      dtype: torch.dtype, profile: Profile) -> str | None:
+                      dtype: torch.dtype, profile: Profile, ref: str | None = None) -> str | None:
     """The one-line shell command that recomputes one example exactly (None if the
-    claim is not importable: use :func:`reproduce` from Python then)."""
-    ref = _claim_ref(claim)
+    claim is not importable: use :func:`reproduce` from Python then). ``ref``: how the
+    CLI finds the claim, when the caller knows it better (a worker process holds a
+    copy of the claim, not the object its module defines)."""
+    ref = ref or _claim_ref(claim)
     if ref is None:
         return None
     pj = json.dumps(dict(point), sort_keys=True)
@@ -602,7 +604,8 @@ def _claim_dict(claim: Claim) -> dict:
 
 def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.device = "cpu",
           dtype: str | torch.dtype | None = None, seed: int = 0,
-          progress: Callable[[str], None] | None = None, executor=None) -> ClaimResult:
+          progress: Callable[[str], None] | None = None, executor=None,
+          claim_ref: str | None = None) -> ClaimResult:
     """Try to falsify ``claim``; return a :class:`ClaimResult`.
 
     * ``profile`` — ``"quick"``, ``"ci"``, ``"thorough"`` or a :class:`Profile`.
@@ -610,6 +613,8 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
       (``dtype=None``: the claim's own ``dtype``).
     * ``seed`` — base seed; changes every example seed and Hypothesis' own seed.
     * ``progress`` — optional callable receiving one-line progress messages.
+    * ``claim_ref`` — how the CLI finds the claim for the reproduction command
+      (``"'ID'"`` or ``"--claim file.py:attr"``); found automatically when omitted.
     * ``executor`` — a ``concurrent.futures.Executor`` (see :mod:`claims._executor`)
       that runs the scaling sweeps' grid points; ``None`` runs them here. The
       numbers do not depend on it.
@@ -658,7 +663,8 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
     hard = prof.hard_timeout_s
     with _deadline(hard) as enforced:
         try:
-            return _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced)
+            return _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced,
+                                    claim_ref)
         except ClaimTimeout:
             tb = traceback.format_exc()
     r = error_result(claim, (f"timed out: the claim ran past its hard time limit of {hard:g} s "
@@ -670,7 +676,8 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
     return r
 
 
-def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced) -> ClaimResult:
+def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced,
+                     claim_ref=None) -> ClaimResult:
     n_examples = prof.max_examples if claim.examples is None else claim.examples
     n_scal = sum(1 for s in claim.scalings if s.relation != "report")
     n_tests = max(1, n_examples + n_scal)
@@ -762,7 +769,7 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
             counterexample = shrunk
             findings.append(f"re-running the counterexample failed: {exc}")
         counterexample["reproduce"] = reproduce_command(claim, counterexample["point"], counterexample["seed"],
-                                                        K, dev, dt, prof)
+                                                        K, dev, dt, prof, ref=claim_ref)
         counterexample["reproduce_python"] = (
             f"claims.reproduce(claim, point={json.dumps(counterexample['point'], sort_keys=True)}, "
             f"seed={counterexample['seed']}, trials={K}, device='{dev}', "

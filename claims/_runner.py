@@ -61,13 +61,15 @@ def handle_sigterm():
         signal.signal(signal.SIGTERM, old)
 
 
-def check_one(claim: Claim, profile, device="cpu", dtype=None, seed: int = 0, executor=None) -> ClaimResult:
+def check_one(claim: Claim, profile, device="cpu", dtype=None, seed: int = 0, executor=None,
+              claim_ref: str | None = None) -> ClaimResult:
     """``claims.check`` that never raises ``Exception``: a check that breaks is an ``error`` result."""
     from ._engine import check, error_result
 
     t0 = time.monotonic()
     try:
-        return check(claim, profile=profile, device=device, dtype=dtype, seed=seed, executor=executor)
+        return check(claim, profile=profile, device=device, dtype=dtype, seed=seed, executor=executor,
+                     claim_ref=claim_ref)
     except Exception as exc:
         prof = get_profile(profile)
         return error_result(claim, f"the check raised {type(exc).__name__}: {exc}", traceback.format_exc(),
@@ -171,7 +173,10 @@ def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu",
                 if r.verdict in ("fail", "error"):
                     say(f"    {r.message}")
         else:
-            futs = {executor.submit(check_one, c, prof, device, dtype, seed): c for c in todo}
+            from ._engine import _claim_ref
+
+            # the reproduction command names the claim as this process knows it
+            futs = {executor.submit(check_one, c, prof, device, dtype, seed, None, _claim_ref(c)): c for c in todo}
             for fut in cf.as_completed(futs):
                 c = futs[fut]
                 try:
