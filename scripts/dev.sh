@@ -22,7 +22,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet $TORCH_SPEC
   fi
-  "$VENV/bin/python" -m pip install --quiet -e ".[test,report]"
+  "$VENV/bin/python" -m pip install --quiet -e ".[test,report,distributed]"
   touch "$stamp"
 fi
 cmd=${1:-test}; shift || true
