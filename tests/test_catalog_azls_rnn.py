@@ -156,3 +156,69 @@ def test_fixed_z_and_sparse_sharpened_fail():
     for c in (C.FIXEDZ, C.SPARSE46):
         b = dataclasses.replace(c.bound, constant=c.bound.constant / 20)
         _assert_fail(claims.check(_fast(c, id=c.id + "-sharp", bound=b), profile="quick"))
+
+
+# ----------------------------------------------------------------------------- Section 5: (5.1), S5-step1, fn9
+
+
+def test_trace_rank_one_matches_dense_trace():
+    net = ElmanRNN(20, 3, 1, trials=2, seed=4, dtype=torch.float64)
+    x = torch.randn(2, 4, 3, dtype=torch.float64) / 2
+    g = torch.Generator().manual_seed(0)
+    Y = torch.randn(2, 3, 20, generator=g, dtype=torch.float64) / 10
+    V = torch.randn(2, 3, 20, generator=g, dtype=torch.float64)
+    G = M.trace_rank_one(net, x, Y, V)                               # [K, C, L, n, m]
+    for c in range(3):
+        W = net.W0 + Y[:, c].unsqueeze(-1) * V[:, c].unsqueeze(-2)
+        assert torch.allclose(G[:, c], net.trace(x, W).g, atol=1e-12)
+
+
+def test_s5_step1_exact_optimum_by_brute_force():
+    """The closed-form worst case equals a brute-force search over flip sets on a tiny vector."""
+    import itertools
+    m = 8
+    a = torch.tensor([0.01, 0.05, 0.1, 0.2, 0.3, 0.36, 0.5, 0.9], dtype=torch.float64) * m ** -0.5
+    count, _, dg = M.s5_step1_exact(a, m)
+    best = 0
+    for r in range(m + 1):
+        for S in itertools.combinations(range(m), r):
+            if sum(max(float(a[k]) - 1 / m, 0.0) ** 2 for k in S) <= 1 / m:
+                best = max(best, r)
+    assert int(count) == best
+    assert abs(float(dg) - (m ** -0.5 + float((1 / m - a).clamp_min(0).norm()))) < 1e-15
+
+
+def test_51_recursion_is_exact_and_adversary_beats_random():
+    pt = {"m": 64, "L": 4, "n": 2, "d_x": 4, "Delta": 1.0, "rest_norm": 1.0}
+    r = M.measure_51(pt, _ctx(K=4))
+    assert float(r["recursion_rel_err"].max()) < 1e-12
+    assert bool((r["flips"] > r["random_flips"]).all())
+    assert bool((r["a"] > r["random_a"]).all())
+
+
+def test_51_sharpened_variants_fail():
+    for c, div in ((C.FWD51A, 20.0), (C.FLIP51B, 10.0), (C.MAG51C, 20.0)):
+        b = dataclasses.replace(c.bound, constant=c.bound.constant / div)
+        _assert_fail(claims.check(_fast(c, id=c.id + "-sharp", bound=b), profile="quick"))
+
+
+def test_51b_random_perturbation_exponent_is_rejected_for_the_adversary():
+    """Claiming the random-perturbation m-exponent (1/2) for adversarial flips is false: the targeted
+    construction reaches about 2/3."""
+    sc = dataclasses.replace(C.FLIP51B.scalings[0], exponent=0.5, tolerance=0.0)
+    res = claims.check(_fast(C.FLIP51B, id="AZLS-RNN/(5.1b)-exp-1/2", examples=0, scalings=(sc,)), profile="quick")
+    assert res.verdict == "fail", res.message
+    assert res.scalings[0]["slope"] > 0.55
+
+
+def test_s5_step1_sqrt_m_exponent_is_rejected():
+    sc = dataclasses.replace(C.S5STEP1.scalings[0], exponent=0.5, tolerance=0.0)
+    res = claims.check(_fast(C.S5STEP1, id="AZLS-RNN/S5-step1-exp-1/2", examples=0, scalings=(sc,)), profile="quick")
+    assert res.verdict == "fail", res.message
+
+
+def test_fn9_wrong_floor_fails():
+    """A floor twice the true one (1/2 instead of 1/4 of the squared target gap) is violated by GD."""
+    def wrong(point, ctx):
+        return M.measure_fn9(point, ctx).values * 2
+    _assert_fail(claims.check(_fast(C.FN9, id="AZLS-RNN/fn9-wrong", measure=wrong), profile="quick"))

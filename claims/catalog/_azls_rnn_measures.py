@@ -380,3 +380,268 @@ def measure_46(point, ctx):
         vals.append(val)
     raw = torch.stack(vals, 1).max(1).values
     return Measurement(raw / math.sqrt(s), {"raw": raw})
+
+
+# ============================================================================ Section 5: adversarial perturbations
+#
+# Section 5 perturbation model (paper Sec. 5; CLAIMS.md section 2 header): W = W~ + W' with W~, A, B at
+# initialization and ||W'||_2 <= Delta/sqrt(m) (poly(varrho) hidden in O(.)), W' allowed to depend on the
+# initialization.  Tilde quantities at W~, primes = perturbed minus tilde.
+
+
+from collections import OrderedDict
+
+
+class _Cache:
+    """Tiny LRU cache so claims that share one expensive measurement ((5.1a-c), (5.2)/(5.3)) compute it
+    once per (point, seed) in a run (same pattern as the AZL-RNN catalog)."""
+
+    def __init__(self, size=8):
+        self.size, self.d = size, OrderedDict()
+
+    def get(self, key, fn):
+        if key in self.d:
+            self.d.move_to_end(key)
+            return self.d[key]
+        v = fn()
+        self.d[key] = v
+        if len(self.d) > self.size:
+            self.d.popitem(last=False)
+        return v
+
+
+_CACHE = _Cache(32)
+
+
+def _key(name, point, ctx):
+    return (name, tuple(sorted(point.items())), ctx.seed, ctx.trials, str(ctx.dtype), str(ctx.device))
+
+
+def pick(name, fn, value_key):
+    """A measure returning the cached measurement ``fn(point, ctx)`` (a dict of ``[K]`` tensors) with
+    ``values = extras[value_key]``."""
+    def measure(point, ctx):
+        ex = _CACHE.get(_key(name, point, ctx), lambda: fn(point, ctx))
+        return Measurement(ex[value_key], ex)
+    measure.__name__ = f"measure_{name}_{value_key}"
+    return measure
+
+
+def trace_rank_one(net: ElmanRNN, x: torch.Tensor, Y: torch.Tensor, V: torch.Tensor):
+    """Pre-activations of the Elman RNN at ``W~ + Y_c V_c^T`` for ``C`` rank-one candidates at once,
+    without forming the ``m x m`` perturbations (paper Sec. 2.1 recurrence).
+
+    ``x [n, L, d_x]``; ``Y, V [K, C, m]`` (``W'_c = Y_c V_c^T``, so ``||W'_c||_2 = ||Y_c|| ||V_c||``).
+    Returns ``g [K, C, L, n, m]`` (differentiable in ``Y``, ``V``):
+    ``g_l = W~ h_{l-1} + Y (V . h_{l-1}) + A x_l``, ``h_0 = 0``.
+    """
+    K, C, m = Y.shape
+    x = net._input(x)                                               # [K, n, L, d_x]
+    n, L = x.shape[1], x.shape[2]
+    Ax = torch.matmul(x, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)   # [K, L, n, m]
+    Wt = net.W0.transpose(-1, -2)
+    gs, h = [], None
+    for l in range(L):
+        if h is None:
+            g = Ax[:, l].unsqueeze(1).expand(K, C, n, m)
+        else:
+            g = (torch.matmul(h.reshape(K, C * n, m), Wt).reshape(K, C, n, m) + Ax[:, l].unsqueeze(1)
+                 + torch.einsum("kcnm,kcm->kcn", h, V).unsqueeze(-1) * Y.unsqueeze(2))
+        gs.append(g)
+        h = torch.relu(g)
+    return torch.stack(gs, 2)
+
+
+def power_norm(G: torch.Tensor, gen: torch.Generator, iters: int = 30) -> torch.Tensor:
+    """Spectral norm estimate of ``[K, p, q]`` matrices by ``iters`` power iterations on ``G^T G``
+    (a LOWER estimate; ~1% low after 30 its on Gaussian matrices).  Used only to scale the RANDOM
+    baseline perturbation (inflated by 3% so it stays inside the ball); cheaper here than
+    ``linalg.spectral_norm`` (whose per-call overhead was ~3 s per batch on this machine)."""
+    v = torch.randn(G.shape[0], G.shape[-1], 1, generator=gen, device=G.device, dtype=G.dtype)
+    for _ in range(iters):
+        v = G.mT @ (G @ v)
+        v = v / v.norm(dim=1, keepdim=True)
+    return (G @ v).norm(dim=1).squeeze(-1)
+
+
+def random_ball(net: ElmanRNN, radius: float, ctx, offset="rand51") -> torch.Tensor:
+    """Gaussian ``W' [K, m, m]`` scaled to ``||W'||_2 ~= radius`` (power-iteration norm x 1.03: the
+    result lies inside the ball with norm in about [0.97, 1] x radius)."""
+    G = torch.randn(net.W0.shape, generator=ctx.generator(offset), device=net.device, dtype=net.dtype)
+    nrm = power_norm(G, ctx.generator((offset, "norm"))) * 1.03
+    return G * (radius / nrm).reshape(-1, 1, 1)
+
+
+def targeted_candidates(tr, omega: float, i: int = 0, s=None):
+    """The CLAIMS.md section-0 targeted rank-one construction (``perturb.targeted_sign_flip``) at every
+    step ``l* = 2..L`` of sample ``i``: ``(Y, V) [K, L-1, m]`` with ``W'_c = Y_c V_c^T``, ``||W'_c||_2 <= omega``
+    (``V`` unit, ``Y = omega y``).  ``s=None`` maximises the designed flips at ``l*``; ``s=1`` puts the
+    whole norm on the smallest ``|g|`` coordinate (maximises the flipped magnitude ``|D' g|``)."""
+    Ys, Vs = [], []
+    L = tr.g.shape[1]
+    for ls in range(2, L + 1):
+        hp = tr.h[:, ls - 2, i]
+        Wp, _ = _pt.targeted_sign_flip(tr.g[:, ls - 1, i], hp, omega, s=s)
+        v = hp / hp.norm(dim=-1, keepdim=True)
+        Ys.append(torch.einsum("kij,kj->ki", Wp, v))
+        Vs.append(v)
+    return torch.stack(Ys, 1), torch.stack(Vs, 1)
+
+
+def rank_one_ascent(net: ElmanRNN, x, g0: torch.Tensor, omega: float, ctx, steps: int = 4, offset="pgd51"):
+    """Projected gradient ascent over the RANK-ONE members ``omega u v^T`` (unit u, v) of the spectral
+    ball, maximising ``sum_{i,l} ||g'_{i,l}||^2``.  The projection is exact (normalise u, v); for the
+    linearised forward map the update ``u <- grad_u/||grad_u||`` is a power iteration, so this is an
+    alternating power method on the first-order map ``W' -> g'`` (``perturb.pgd_spectral_ball`` needs an
+    SVD per step: ~1 s per step at K = 16, m = 512 here).  Start: random u, ``v = h~_{0,L-1}/||.||``.
+    Returns ``(Y, V) [K, 1, m]`` of the best iterate."""
+    K, m = net.trials, net.m
+    u = torch.randn(K, 1, m, generator=ctx.generator(offset), device=net.device, dtype=net.dtype)
+    u = u / u.norm(dim=-1, keepdim=True)
+    hv = g0.clamp_min(0)[:, max(g0.shape[1] - 2, 0), 0].unsqueeze(1)    # h~_{0,L-1}
+    v = hv / hv.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+    best_val = torch.full((K,), -1.0, dtype=net.dtype, device=net.device)
+    best_u, best_v = u.clone(), v.clone()
+    for _ in range(steps + 1):
+        uu, vv = u.detach().requires_grad_(True), v.detach().requires_grad_(True)
+        with torch.enable_grad():
+            g = trace_rank_one(net, x, omega * uu, vv)
+            val = (g[:, 0] - g0).pow(2).sum(dim=(1, 2, 3))
+            gu, gv = torch.autograd.grad(val.sum(), (uu, vv))
+        val = val.detach()
+        better = val > best_val
+        best_val = torch.where(better, val, best_val)
+        b = better.view(K, 1, 1)
+        best_u, best_v = torch.where(b, u, best_u), torch.where(b, v, best_v)
+        u = gu / gu.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+        v = gv / gv.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+    return omega * best_u, best_v
+
+
+def _stab_stats(g: torch.Tensor, g0: torch.Tensor):
+    """Per trial, over candidates c, samples i and steps l: max ||g'||, max ||h'||, max ||D'||_0 and
+    max ||D' g|| (g the perturbed pre-activation).  ``g [K, C, L, n, m]``, ``g0 [K, L, n, m]``."""
+    g0 = g0.unsqueeze(1)
+    flip = (g >= 0) != (g0 >= 0)
+    gp = (g - g0).norm(dim=-1).flatten(1).max(1).values
+    hp = (g.clamp_min(0) - g0.clamp_min(0)).norm(dim=-1).flatten(1).max(1).values
+    nf = flip.sum(-1).flatten(1).max(1).values.to(g.dtype)
+    dg = torch.where(flip, g, torch.zeros_like(g)).norm(dim=-1).flatten(1).max(1).values
+    return gp, hp, nf, dg
+
+
+def recursion_error(net: ElmanRNN, x, W, Wp) -> torch.Tensor:
+    """Relative error of the EXACT recursion of Sec. 5 (text after (5.1)), ``l' >= 2``:
+    ``g'_{l'} = W' D_{l'-1} g_{l'-1} + W~ D'_{l'-1} g_{l'-1} + W~ D~_{l'-1} g'_{l'-1}`` (``W = W~ + W'``,
+    unprimed = perturbed); max over l', samples, per trial."""
+    t0, t1 = net.trace(x), net.trace(x, W)
+    g0, g1 = t0.g, t1.g
+    D0, D1 = t0.D.to(g0.dtype), t1.D.to(g0.dtype)
+    Dp = D1 - D0
+    rhs = (torch.matmul(D1[:, :-1] * g1[:, :-1], Wp.unsqueeze(1).mT)
+           + torch.matmul(Dp[:, :-1] * g1[:, :-1], net.W0.unsqueeze(1).mT)
+           + torch.matmul(D0[:, :-1] * (g1 - g0)[:, :-1], net.W0.unsqueeze(1).mT))
+    lhs = (g1 - g0)[:, 1:]
+    num = (lhs - rhs).norm(dim=-1).flatten(1).max(1).values
+    return num / lhs.norm(dim=-1).flatten(1).max(1).values.clamp_min(1e-300)
+
+
+def measure_51(point, ctx):
+    """(5.1) under adversarial W' with ``||W'||_2 <= Delta/sqrt m``.  Adversaries (worst case per trial
+    over all of them): targeted rank-one sign flips at every step l* (max count; and s = 1, max flipped
+    magnitude) of sample 0, and rank-one projected gradient ascent on ``sum ||g'||^2``.  Returns a dict:
+    ``a`` = sqrt(m) max(||g'||, ||h'||)/Delta (+ 1e10 x recursion error), ``b`` = max ||D'||_0 /
+    (Delta m)^{2/3}, ``c`` = sqrt(m) max ||D' g|| / Delta, the raw ``flips`` and the same for a random
+    Gaussian W' of (about) the same spectral norm (``random_*``)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    m = net.m
+    Delta = float(point["Delta"])
+    om = Delta / math.sqrt(m)
+    Y1, V1 = targeted_candidates(tr, om)
+    Y2, V2 = targeted_candidates(tr, om, s=1)
+    Y3, V3 = rank_one_ascent(net, x, tr.g, om, ctx)
+    Y, V = torch.cat([Y1, Y2, Y3], 1), torch.cat([V1, V2, V3], 1)
+    g = trace_rank_one(net, x, Y, V)
+    gp, hp, nf, dg = _stab_stats(g, tr.g)
+    Wr = random_ball(net, om, ctx)
+    tr_r = net.trace(x, net.W0 + Wr)
+    rgp, rhp, rnf, rdg = _stab_stats(tr_r.g.unsqueeze(1), tr.g)
+    # the exact recursion, checked on the PGD perturbation (dense; one candidate)
+    Wp = Y3[:, 0].unsqueeze(-1) * V3[:, 0].unsqueeze(-2)
+    rec = recursion_error(net, x, net.W0 + Wp, Wp)
+    s = math.sqrt(m) / Delta
+    sb = (Delta * m) ** (2 / 3)
+    a = s * torch.maximum(gp, hp)
+    out = {"a": a + 1e10 * rec, "b": nf / sb, "c": s * dg,
+           "flips": nf.clamp_min(0.5), "random_flips": rnf.clamp_min(0.5),
+           "adv_over_random_flips": nf.clamp_min(0.5) / rnf.clamp_min(0.5),
+           "h_change": torch.maximum(gp, hp), "random_h_change": torch.maximum(rgp, rhp),
+           "random_a": s * torch.maximum(rgp, rhp), "random_b": rnf / sb, "random_c": s * rdg,
+           "flips_targeted": _stab_stats(g[:, :Y1.shape[1]], tr.g)[2],
+           "a_pgd": s * _stab_stats(g[:, -1:], tr.g)[0], "recursion_rel_err": rec}
+    return out
+
+
+# ----------------------------------------------------------------------------- S5 step (1)
+
+
+def s5_step1_exact(a: torch.Tensor, m: int):
+    """Exact worst case of Sec. 5 step (1) for one pre-activation ``g~`` with ``|g~|`` sorted ascending
+    ``a [..., m]``, over ``g' = g'_1 + g'_2``, ``||g'_1||_2 <= m^{-1/2}``, ``||g'_2||_inf <= 1/m``:
+
+    * max flips: ``g'_2 = -sign(g~)/m`` costs nothing in l2, then coordinate k needs
+      ``((|g~_k| - 1/m)_+)^2`` of the squared l2 budget ``1/m``: the greedy prefix of the sorted costs
+      is optimal (``count``); ``count_inf`` = flips by ``g'_2`` alone (``|g~_k| <= 1/m``).
+    * max ``||D' g||_2`` (g = g~ + g'): ``= m^{-1/2} + ||(1/m - |g~|)_+||_2`` (put ``g'_2`` against every
+      sign and ``g'_1`` proportional to ``(1/m - |g~|)_+``; by Cauchy-Schwarz nothing does better).
+    Returns ``(count, count_inf, max_Dg)``."""
+    cost = (a - 1.0 / m).clamp_min(0).pow(2)
+    count = (cost.cumsum(-1) <= 1.0 / m).sum(-1)
+    count_inf = (a <= 1.0 / m).sum(-1)
+    dg = m ** -0.5 + (1.0 / m - a).clamp_min(0).norm(dim=-1)
+    return count, count_inf, dg
+
+
+def measure_s5_step1(point, ctx, c_count: float = 1.0, c_mag: float = 1.0):
+    """S5-step1 on the network's own pre-activations ``g~_{i,l}`` (all i, l): value =
+    ``max( max_{i,l} count / (c_count m^{2/3}),  sqrt(m) max_{i,l} ||D'g|| / c_mag )`` (exact worst case)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    m = net.m
+    a = tr.g.abs().sort(dim=-1).values
+    count, count_inf, dg = s5_step1_exact(a, m)
+    cm = count.flatten(1).max(1).values.to(a.dtype)
+    ci = count_inf.flatten(1).max(1).values.to(a.dtype)
+    mag = math.sqrt(m) * dg.flatten(1).max(1).values
+    v = torch.maximum(cm / (c_count * m ** (2 / 3)), mag / c_mag)
+    return Measurement(v, {"flips": cm.clamp_min(0.5), "flips_inf_only": ci.clamp_min(0.5),
+                           "flips_over_m23": cm / m ** (2 / 3), "sqrt_m_Dg": mag})
+
+
+# ----------------------------------------------------------------------------- footnote 9
+
+
+def measure_fn9(point, ctx):
+    """Footnote 9 made EXACT: sequences 0 and 1 identical for all L tokens (so Asm. 2.1 fails) with
+    different targets; then ``h_{0,l} = h_{1,l}`` for every W and ``f(W) >= 1/4 sum_{l>=2}
+    ||y*_{0,l} - y*_{1,l}||^2``.  Checked at W~ and along ``steps`` GD steps (eta = eta_m / m), where GD
+    drives f down to that floor (eta_m/m, eta_m = 0.1).  value = max over the trajectory of lower_bound / f  (<= 1)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    x = x.clone()
+    x[1] = x[0]
+    n, L = x.shape[0], x.shape[1]
+    y = random_targets(net, n, L, ctx)
+    lb = 0.25 * (y[:, 0, 1:] - y[:, 1, 1:]).pow(2).sum(dim=(1, 2))
+    steps, eta = int(point.get("steps", 10)), float(point.get("eta_m", 0.1)) / net.m
+    W, fs = net.W0, []
+    for _ in range(steps + 1):                                     # plain full-batch GD (paper Thm 1 update)
+        f_t, G = net.grad(x, y, W)
+        fs.append(f_t)
+        W = W - eta * G
+    f = torch.stack(fs)                                             # [T, K]
+    ratio = (lb.unsqueeze(0) / f).max(0).values
+    return Measurement(ratio, {"f_final_over_floor": f[-1] / lb, "f_init_over_floor": f[0] / lb})
