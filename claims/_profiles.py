@@ -34,7 +34,7 @@ class Profile:
     (a pass must detect a violation rate <= max_detectable_rate with probability >=
     power_target, else inconclusive), ``time_budget_s`` per claim (no new examples or
     shrinks after it: the soft budget), ``timeout_s`` the hard per-claim limit (the
-    claim is stopped where it is and reported as ``error``; ``None`` = 4 x
+    claim is stopped where it is and reported as ``error``; ``None`` = 10 x
     ``time_budget_s``, see :attr:`hard_timeout_s`), ``max_shrinks`` shrink steps after a failure, ``derandomize``.
     """
 
@@ -82,8 +82,9 @@ class Profile:
 
     @property
     def hard_timeout_s(self) -> float:
-        """The hard per-claim limit in seconds: ``timeout_s``, or 4 x ``time_budget_s``."""
-        return float(self.timeout_s) if self.timeout_s is not None else 4.0 * float(self.time_budget_s)
+        """The hard per-claim limit in seconds: ``timeout_s``, or 10 x ``time_budget_s`` (a safety net
+        against a hung measure; the soft budget is what keeps a profile fast)."""
+        return float(self.timeout_s) if self.timeout_s is not None else 10.0 * float(self.time_budget_s)
 
     def hypothesis_settings(self, max_examples: int | None = None) -> hypothesis.settings:
         """The Hypothesis settings this profile runs a claim's search under."""

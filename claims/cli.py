@@ -64,7 +64,7 @@ def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
     p.add_argument("--scheduler", default=None,
                    help="where claims run: inprocess (default), processes[:N], dask-local[:N] or tcp://HOST:PORT")
     p.add_argument("--timeout", type=float, default=None,
-                   help="hard per-claim time limit in seconds (default: the profile's, 4 x its time budget)")
+                   help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
 
 
 def _robust_opts(p: argparse.ArgumentParser) -> None:

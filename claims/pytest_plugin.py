@@ -135,7 +135,7 @@ def pytest_addoption(parser):
                 help="where scaling sweep points run: inprocess (default), processes[:N], dask-local[:N], "
                      "tcp://HOST:PORT")
     g.addoption("--claims-timeout", default=None, type=float, metavar="S",
-                help="hard per-claim time limit in seconds (default: the profile's, 4 x its time budget)")
+                help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
     g.addoption("--claims-time-report", default=10, type=int, metavar="N",
                 help="list the N slowest claims in the terminal summary (0: off)")
 

@@ -30,7 +30,7 @@ def uniform(point, ctx):
 
 
 def sleepy(point, ctx):
-    time.sleep(3.0)
+    time.sleep(6.0)
     return torch.rand(ctx.trials, generator=ctx.generator(), dtype=ctx.dtype)
 
 
@@ -65,17 +65,17 @@ def test_raising_and_timed_out_claims_are_errors_and_the_run_continues(tmp_path)
     bad_regime = _mk("ROB/regime", regime=(IntParam("m", 100, 200, limit="width"),))  # above FAST's width cap
     slow = _mk("ROB/slow", measure=sleepy)
     good = _mk("ROB/good")
-    prof = Profile("fast", max_examples=2, trials=8, limits={"width": 64}, time_budget_s=0.2, timeout_s=0.5)
+    prof = Profile("fast", max_examples=2, trials=8, limits={"width": 64}, time_budget_s=0.2, timeout_s=1.0)
     t0 = time.monotonic()
     out = run_claims([bad_regime, slow, good], prof, json_path=str(tmp_path / "r.json"))
-    assert time.monotonic() - t0 < 2.5           # the 3 s sleep was cut at the 0.5 s hard limit
+    assert time.monotonic() - t0 < 4.5           # the 6 s sleep was cut at the 1 s hard limit
     v = {r.claim_id: r for r in out.results}
     assert [r.claim_id for r in out.results] == ["ROB/regime", "ROB/slow", "ROB/good"]
     assert v["ROB/regime"].verdict == "error" and "limit 64" in v["ROB/regime"].message
     assert "Traceback" in v["ROB/regime"].error and "resolve_ranges" in v["ROB/regime"].error
     assert v["ROB/slow"].verdict == "error" and v["ROB/slow"].message.startswith("timed out")
-    assert "hard time limit of 0.5 s" in v["ROB/slow"].message and "sleepy" in v["ROB/slow"].error
-    assert 0.4 < v["ROB/slow"].wall_time_s < 1.5
+    assert "hard time limit of 1 s" in v["ROB/slow"].message and "sleepy" in v["ROB/slow"].error
+    assert 0.9 < v["ROB/slow"].wall_time_s < 3.0
     assert v["ROB/good"].verdict == "pass" and out.complete
     doc = claims.read_results(tmp_path / "r.json")
     assert doc["complete"] is True and [r.verdict for r in doc["results"]] == ["error", "error", "pass"]
@@ -84,7 +84,7 @@ def test_raising_and_timed_out_claims_are_errors_and_the_run_continues(tmp_path)
 
 
 def test_soft_budget_is_reported():
-    prof = Profile("fast", max_examples=50, trials=4, time_budget_s=0.05)
+    prof = Profile("fast", max_examples=50, trials=4, time_budget_s=0.05, timeout_s=30.0)
 
     def slowish(point, ctx):
         time.sleep(0.03)
@@ -94,7 +94,7 @@ def test_soft_budget_is_reported():
     assert r.stats["over_budget"] is True and r.stats["time_budget_s"] == 0.05
     assert r.stats["examples_run"] < 50                      # no new examples after the budget
     assert any("time budget exhausted" in f for f in r.findings)
-    assert r.stats["hard_timeout_s"] == pytest.approx(0.2) and r.stats["hard_timeout_enforced"] is True
+    assert r.stats["hard_timeout_s"] == 30.0 and r.stats["hard_timeout_enforced"] is True
 
 
 SCRIPT = """
