@@ -77,13 +77,15 @@ def _hidden(net, x, pert=None):
 
     ``pert`` is a list (length L) of ``None`` or ``(u [K,m], v [K,m])``: layer l uses
     ``W_l + u v^T``.  Returns ``(g, h)`` lists over layers ``0..L`` of ``[K, n, m]``.
+    For a :class:`ovpmodel.ResNet` the pre-activation is ``h_{l-1} + W_l h_{l-1}`` (Thm 7).
     """
     x = net._input(x)
+    resid = getattr(net, "family", "fc") == "resnet"
     g0 = torch.matmul(x, net.A.transpose(-1, -2))
     gs, hs = [g0], [torch.relu(g0)]
     h = hs[0]
     for l in range(1, net.L + 1):
-        g = torch.matmul(h, net.W0[:, l - 1].transpose(-1, -2))
+        g = torch.matmul(h, net.W0[:, l - 1].transpose(-1, -2)) + (h if resid else 0)
         if pert is not None and pert[l - 1] is not None:
             u, v = pert[l - 1]
             g = g + (h @ v.unsqueeze(-1)) * u.unsqueeze(1)
@@ -113,9 +115,10 @@ def _sequential_attack(net, x, omega, sample=0):
     D0 = [g >= 0 for g in g0s]
     pert = [None] * net.L
     big = torch.finfo(net.dtype).max ** 0.25
+    resid = getattr(net, "family", "fc") == "resnet"
     h = torch.relu(g0s[0])
     for l in range(1, net.L + 1):
-        g = torch.matmul(h, net.W0[:, l - 1].transpose(-1, -2))        # [K, n, m] current
+        g = torch.matmul(h, net.W0[:, l - 1].transpose(-1, -2)) + (h if resid else 0)   # [K, n, m] current
         gi, hi = g[:, sample], h[:, sample]
         same = (gi >= 0) == D0[l][:, sample]
         g_eff = torch.where(same, gi, torch.full_like(gi, big))
@@ -804,7 +807,8 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
     contraction exponent), ``rate_per_eta_m`` (rate / eta_m: m-free if the rate is),
     ``log10_final_over_init``, ``max_dist`` (``max_t max_l ||W_l(t) - W_l(0)||_2``, the
     Remark-after-Theorem-4 radius, spectral norms at t = 0, T/2, T: the GD distance from
-    initialisation grows monotonically in these runs, so the max is at t = T).
+    initialisation grows monotonically in these runs, so the max is at t = T); ResNet:
+    ``rate`` and ``loss_ratio = F_T / F_0`` (NaN/inf -> 1e30: a diverged run).
     """
 
     def measure(point, ctx):
@@ -819,7 +823,8 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
         elif kind == "resnet":
             cls = ResNet
             L = int(point["L"])
-            kw["branch_var"] = {"2": 2.0, "2/L": 2.0 / L, "1/L^2": 1.0 / L ** 2}[point["branch"]]
+            kw["branch_var"] = (float(point["branch_c"]) if "branch_c" in point else
+                                {"2": 2.0, "2/L": 2.0 / L, "1/L^2": 1.0 / L ** 2}[point["branch"]])
         net = _net(point, ctx, var_scale=var_scale, cls=cls, **kw)
         x, y = _fixed_data(n, d, ctx)
         eta = float(point["eta_m"]) / net.m
@@ -828,7 +833,7 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
             b = int(point["b"])
             eta = eta * b / n
             extra = dict(batch_size=b, generator=_gen(ctx, "sgd"))
-        if kind == "resnet" and point.get("sweep", True):
+        if kind == "resnet" and "branch" in point and point.get("sweep", True):
             for name, bv in (("2", 2.0), ("2/L", 2.0 / int(point["L"])), ("1/L^2", 1.0 / int(point["L"]) ** 2)):
                 if name == point["branch"]:
                     continue
@@ -838,8 +843,10 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
         if kind == "resnet":
             loss = _gd_losses(net, x, y, eta, T)
             r2, rate = _loglinear_fit(loss)
+            lr = torch.nan_to_num(loss[-1].to(torch.float64) / loss[0].to(torch.float64), nan=1e30, posinf=1e30)
             return Measurement(values=r2.to(ctx.dtype), extras={
-                "rate": rate.clamp_min(1e-12).to(ctx.dtype), **extra_out})
+                "rate": rate.clamp_min(1e-12).to(ctx.dtype), "loss_ratio": lr.clamp(1e-30, 1e30).to(ctx.dtype),
+                **extra_out})
         _, rec = train(net, x, y, steps=T, eta=eta, record_every=1, spectral_every=max(1, T // 2), **extra)
         st = rec.stacked()
         loss = st["loss"]                                                       # [T+1, K]
@@ -905,5 +912,344 @@ def ce_fn7_measure(threshold: float = 0.25):
             W = W - eta * G
         return Measurement(values=viol, extras={"first_hit": first, "final_acc": acc,
                                                 "exercised": (first <= T).to(ctx.dtype)})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Theorem 4
+
+
+def _flip_attack_last(net, x, y, Wb, r, sample=0):
+    """Kink-aimed direction for Theorem 4: rank-one ``W'_L = r y v^T`` on the last trained
+    layer at ``Wb`` (``W'_l = 0`` for l < L, so ``||W'||_2 = max_l ||W'_l||_2 <= r``).
+
+    ReLU is convex, so for every coordinate k the residual ``phi(g_k + e_k) - phi(g_k) -
+    1[g_k >= 0] e_k`` is ``>= 0`` and ``> 0`` exactly where the sign flips; through
+    ``B`` it adds ``b_k = (B^T loss_i)_k`` times that residual to ``F`` at first order in the
+    loss.  The attack therefore flips (:func:`ovpmodel.perturb.targeted_sign_flip`, the
+    CLAIMS.md §0 construction) the smallest-``|g|`` coordinates of sample ``sample`` among
+    those with ``b_k > 0`` (the others are excluded).  Returns ``(Wp [K, m, m], n_flip [K])``.
+    """
+    from ovpmodel.perturb import targeted_sign_flip
+
+    tr = net.trace(x, Wb)
+    L = net.L
+    loss = tr.out[:, sample] - y[sample].to(tr.out.dtype)                       # [K, d]
+    b = (loss.unsqueeze(-2) @ net.B).squeeze(-2)                                # [K, m]
+    g, h = tr.g[:, L, sample], tr.h[:, L - 1, sample]
+    big = torch.finfo(net.dtype).max ** 0.25
+    g_eff = torch.where(b > 0, g, torch.full_like(g, big))
+    return targeted_sign_flip(g_eff, h, r)
+
+
+def thm4_measure(var_scale: float = 1.0):
+    """Semi-smoothness residual of Theorem 4 (``allen-zhu-li-song-dnn-convergence.txt``).
+
+    ``W̆ = W0 + Gaussian W''`` with ``||W''_l||_2 = omega`` (a point of the ball), unit-norm
+    random targets, ``W'`` of spectral radius ``r``:
+    ``R = F(W̆ + W') - F(W̆) - <grad F(W̆), W'>`` (float64).  Normalised by the theorem's
+    right side with unit constants and ``poly(L) = L^2``:
+    ``S = n L^2 (m/d) r^2 + L^2 sqrt(n m log m / d) r sqrt(F(W̆))``.
+    ``values = max(R_adv, R_rand) / S`` with ``W'`` the kink-aimed attack of
+    :func:`_flip_attack_last` (adversarial) and a random rank-one ``r u_l v_l^T`` on every
+    layer (random).  Extras: ``R_adv`` (> 0 by construction), ``R_random_abs``,
+    ``adv_over_random``, ``flips``, ``kink_coef = R_adv / (sqrt(F) sqrt(m/d) r^{4/3})``
+    (CALIBRATION.md: ≈ 0.2).
+    """
+
+    def measure(point, ctx):
+        net = _net(point, ctx, var_scale=var_scale)
+        m, L, d = net.m, net.L, net.d_out
+        omega, r, n = float(point["omega"]), float(point["r"]), int(point["n"])
+        x = _inputs(n, point["d"], ctx)
+        y = _targets(n, d, ctx)
+        Wb = net.W0 + _random_pert_dense(net, omega, _gen(ctx, "base"))
+        F0, G = net.grad(x, y, Wb)
+        Wp, flips = _flip_attack_last(net, x, y, Wb, r)
+        Wa = Wb.clone()
+        Wa[:, L - 1] += Wp
+        R_adv = net.loss(x, y, Wa) - F0 - (G[:, L - 1] * Wp).sum(dim=(-1, -2))
+        gen = _gen(ctx, "random")
+        u = torch.randn(ctx.trials, L, m, generator=gen, dtype=ctx.dtype, device=ctx.device)
+        v = torch.randn(ctx.trials, L, m, generator=gen, dtype=ctx.dtype, device=ctx.device)
+        Wr = r * (u / u.norm(dim=-1, keepdim=True)).unsqueeze(-1) * (v / v.norm(dim=-1, keepdim=True)).unsqueeze(-2)
+        R_rnd = net.loss(x, y, Wb + Wr) - F0 - (G * Wr).sum(dim=(-1, -2, -3))
+        S = n * L ** 2 * (m / d) * r ** 2 + L ** 2 * math.sqrt(n * m * math.log(m) / d) * r * F0.clamp_min(0).sqrt()
+        tiny = 1e-300
+        return Measurement(values=torch.maximum(R_adv, R_rnd) / S, extras={
+            "R_adv": R_adv.clamp_min(tiny), "R_random_abs": R_rnd.abs().clamp_min(tiny),
+            "adv_over_random": R_adv / R_rnd.abs().clamp_min(tiny), "flips": flips.to(ctx.dtype),
+            "random_ratio": R_rnd / S,
+            "kink_coef": R_adv / (F0.sqrt() * math.sqrt(m / d) * r ** (4 / 3))})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Theorem 5
+
+
+def out_loss(kind: str, a: float = 3.0):
+    """Per-sample output losses ``f(y; y*)`` of Theorem 5's bullets, ``[..., d] -> [...]``.
+
+    * ``"pl"``: ``z^2 + a sin^2 z`` with ``z = ||y - y*||`` — nonconvex (``f'' < 0`` where
+      ``cos 2z < -1/(a)``... for a = 3 on ``z in (0.96, 2.19)``) but gradient dominant for
+      ``a <= 3`` (``f'(z) = 2z + a sin 2z >= 1.5`` on the second branch, ``|f'|^2 >= 0.35 f``);
+    * ``"convex"``: ``z^4 / 4`` — convex, Lipschitz-smooth on bounded sets, not strongly
+      convex at its minimiser (so no linear rate from strong convexity);
+    * ``"nonconvex"``: ``1 - exp(-z^2)`` — bounded, nonconvex (the example of CLAIMS.md).
+    """
+    if kind == "pl":
+        def f(out, y):
+            z = (out - y).norm(dim=-1)
+            return z * z + a * torch.sin(z) ** 2
+    elif kind == "convex":
+        def f(out, y):
+            z2 = ((out - y) ** 2).sum(-1)
+            return z2 * z2 / 4
+    elif kind == "nonconvex":
+        def f(out, y):
+            return 1 - torch.exp(-((out - y) ** 2).sum(-1))
+    else:
+        raise ValueError(f"kind must be 'pl', 'convex' or 'nonconvex', got {kind!r}")
+    return f
+
+
+def _gd_custom(net, x, y, f, eta, T, *, batch=None, gen=None):
+    """GD (``batch=None``) or mini-batch SGD (unbiased ``(n/b) sum_{i in S} grad f_i``) on
+    ``F = sum_i f(B h_{i,L}; y*_i)`` from ``W0``; batched over trials (each trial draws its
+    own batch).  Returns ``(losses [T+1, K], outs [T+1, K, n, d])`` (full objective and
+    outputs at every step, before the step)."""
+    n = x.shape[0]
+    W = net.W0
+    losses, outs = [], []
+    for t in range(T + 1):
+        Wr = W.detach().requires_grad_(True)
+        with torch.enable_grad():
+            out = net.forward(x, Wr)
+            Fi = f(out, y)                                                   # [K, n]
+            if batch is None:
+                obj = Fi.sum()
+            else:
+                idx = torch.rand((net.trials, n), generator=gen, device=net.device).argsort(dim=1)[:, :batch]
+                w = torch.zeros(net.trials, n, dtype=Fi.dtype, device=Fi.device).scatter_(1, idx, n / batch)
+                obj = (w * Fi).sum()
+            (G,) = torch.autograd.grad(obj, Wr)
+        losses.append(Fi.detach().sum(-1))
+        outs.append(out.detach())
+        if not torch.isfinite(losses[-1]).all():
+            losses.extend([losses[-1]] * (T - t))
+            outs.extend([outs[-1]] * (T - t))
+            break
+        W = W - eta * G
+    return torch.stack(losses), torch.stack(outs)
+
+
+def thm5_measure(kind: str, var_scale: float = 1.0):
+    """Theorem 5, bullets 1-3, on F1 with the output losses of :func:`out_loss`.
+
+    Data: :func:`_fixed_data` (fixed per (n, d), unit-norm targets); ``eta = eta_m / m``.
+
+    * ``"pl"`` (GD, bullet 1): ``values`` = R^2 of the line fit of ``log F_t`` on the second
+      half (linear convergence); extras ``rate`` (per step), ``log10_final_over_init``.
+    * ``"convex"`` (GD, bullet 2, rate ``1/eps``): ``values = eta_m T F_T / F_0`` (the
+      ``O(1/T)`` law made scale-free; bounded if ``F_T <= c F_0 / (eta_m T)``); extras
+      ``F_rel = F_T / F_0``.
+    * ``"nonconvex"`` (SGD with batch ``b`` and ``eta = (b/n) eta_m / m`` as in Theorem 2,
+      bullet 3, fn 6: the OUTPUT-space gradient): ``eps_t = max_i ||grad_y f(B h_{i,L}(t))||``
+      (``= max_i 2 z_i exp(-z_i^2)``, at most ``sqrt(2/e) = 0.858``); ``values = min_{T/2 <= t <= T}
+      eps_t`` (the second half: t = 0 would make the minimum trivially <= eps_0); extras ``eps_rel = values / eps_0`` (not monotone: ``2z e^{-z^2}`` first
+      grows while z falls below 1/sqrt 2), ``F_rel``.
+    """
+
+    def measure(point, ctx):
+        n, d, T = int(point["n"]), int(point["d"]), int(point["T"])
+        net = _net(point, ctx, var_scale=var_scale)
+        x, y = _fixed_data(n, d, ctx)
+        f = out_loss(kind, float(point.get("a", 3.0)))
+        sgd = kind == "nonconvex"
+        eta = float(point["eta_m"]) / net.m * (int(point["b"]) / n if sgd else 1.0)
+        loss, outs = _gd_custom(net, x, y, f, eta, T, batch=int(point["b"]) if sgd else None,
+                                gen=_gen(ctx, "sgd") if sgd else None)
+        F_rel = torch.nan_to_num(loss[-1] / loss[0], nan=1e30, posinf=1e30).clamp(1e-300, 1e30)   # diverged: 1e30
+        if kind == "pl":
+            r2, rate = _loglinear_fit(loss)
+            return Measurement(values=r2.to(ctx.dtype), extras={
+                "rate": rate.clamp_min(1e-12).to(ctx.dtype), "log10_final_over_init": F_rel.log10()})
+        if kind == "convex":
+            return Measurement(values=float(point["eta_m"]) * T * F_rel, extras={"F_rel": F_rel})
+        z2 = torch.nan_to_num(((outs - y) ** 2).sum(-1), nan=1e30)              # [T+1, K, n]
+        eps = (2 * z2.sqrt() * torch.exp(-z2)).amax(-1)                         # [T+1, K]
+        best = eps[T // 2:].amin(0).clamp_min(1e-300)
+        return Measurement(values=best, extras={"eps_rel": best / eps[0], "F_rel": F_rel})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Figure 1
+
+
+def _hvp_lanczos_min(fun, W, iters, gen):
+    """Most negative curvature direction of ``sum_k fun(W)_k`` per trial (the Hessian is
+    block diagonal over trials) by ``iters`` Lanczos steps on Hessian-vector products
+    (double backward), full reorthogonalisation.  ``W [K, ...]``.  Returns
+    ``(lam_min [K], v [K, ...] unit)``: the smallest Ritz value (an UPPER bound of
+    lambda_min) and its Ritz vector."""
+    K = W.shape[0]
+    Wr = W.detach().requires_grad_(True)
+    with torch.enable_grad():
+        (g,) = torch.autograd.grad(fun(Wr).sum(), Wr, create_graph=True)
+    gf = g.reshape(K, -1)
+
+    def hv(q):
+        (hq,) = torch.autograd.grad(gf, Wr, grad_outputs=q, retain_graph=True)
+        return hq.reshape(K, -1).detach()
+
+    q = torch.randn(gf.shape, generator=gen, dtype=W.dtype, device=W.device)
+    q = q / q.norm(dim=-1, keepdim=True)
+    Q, al, be = [q], [], []
+    for j in range(iters):
+        w = hv(Q[-1])
+        a = (w * Q[-1]).sum(-1)
+        al.append(a)
+        for p in Q:
+            w = w - (w * p).sum(-1, keepdim=True) * p
+        for p in Q:
+            w = w - (w * p).sum(-1, keepdim=True) * p
+        b = w.norm(dim=-1)
+        if j == iters - 1:
+            break
+        be.append(b)
+        Q.append(w / b.clamp_min(1e-30).unsqueeze(-1))
+    k = len(al)
+    T = torch.diag_embed(torch.stack(al, -1).to(torch.float64))
+    if k > 1:
+        bb = torch.stack(be[: k - 1], -1).to(torch.float64)
+        T = T + torch.diag_embed(bb, 1) + torch.diag_embed(bb, -1)
+    ev, evec = torch.linalg.eigh(T)
+    c = evec[..., 0].to(W.dtype)                                               # [K, k]
+    v = (torch.stack(Q[:k], -1) * c.unsqueeze(1)).sum(-1)
+    v = v / v.norm(dim=-1, keepdim=True)
+    return ev[..., 0].to(W.dtype), v.reshape(W.shape)
+
+
+def fig1_measure(probe: float | None = None, lanczos_iters: int = 10):
+    """Figure 1 of AZLS-DNN (Sec. 3): the landscape near SGD iterates, CPU scale.
+
+    F1 net, softmax cross-entropy on ``d`` classes (random labels, :func:`_fixed_data`
+    inputs), SGD with batch ``b`` and ``eta = eta_m / m`` for T steps; at the snapshots
+    ``t in {T/3, 2T/3, T}``: ``u = grad F / ||grad F||`` (full gradient), ``v`` = the most
+    negatively curved Hessian direction (:func:`_hvp_lanczos_min`, exact HVPs: the paper's
+    smoothing is unspecified and not applied), orthogonalised against ``u`` so that it
+    carries curvature only, and the probe step ``s = probe * eta ||grad F||`` (``probe =
+    point['probe']``; 1 = the SGD step itself).  ``dec_u = F(W) - F(W - s u)``,
+    ``dec_v = max_± F(W) - F(W ± s v)``.  ``values = max_snapshots max(dec_v, 0) / dec_u``
+    (``1e6`` where ``dec_u <= 0``: the gradient step did not decrease F).  Extras:
+    ``lam_ratio = |min(lam_min, 0)| / ||grad F||`` (Q2 of CLAIMS.md, at the last snapshot),
+    ``grad_norm_final``, ``acc_final``.
+    """
+
+    def measure(point, ctx):
+        n, d, T, b = int(point["n"]), int(point["d"]), int(point["T"]), int(point["b"])
+        net = _net(point, ctx)
+        x, _ = _fixed_data(n, d, ctx)
+        labels = torch.randint(0, d, (n,), generator=_gen(ctx, "labels")).to(ctx.device)
+        K = ctx.trials
+        eta = float(point["eta_m"]) / net.m
+        pr = float(point["probe"]) if probe is None else float(probe)
+        gen = _gen(ctx, "sgd")
+
+        def F_of(W):
+            out = net.forward(x, W)
+            ce = torch.nn.functional.cross_entropy(out.reshape(-1, d), labels.repeat(K), reduction="none")
+            return ce.reshape(K, n).sum(-1)
+
+        snaps = {max(1, T // 3), max(1, (2 * T) // 3), T}
+        W = net.W0
+        worst = torch.zeros(K, dtype=ctx.dtype, device=ctx.device)
+        lam_ratio = gnorm = None
+        for t in range(T + 1):
+            if t in snaps:
+                Wr = W.detach().requires_grad_(True)
+                with torch.enable_grad():
+                    (Gf,) = torch.autograd.grad(F_of(Wr).sum(), Wr)
+                gn = Gf.reshape(K, -1).norm(dim=-1)
+                u = Gf / gn.clamp_min(1e-30)[:, None, None, None]
+                lam, v = _hvp_lanczos_min(F_of, W, lanczos_iters, _gen(ctx, f"lanczos{t}"))
+                v = v - (v * u).sum(dim=(1, 2, 3), keepdim=True) * u
+                v = v / v.reshape(K, -1).norm(dim=-1).clamp_min(1e-30)[:, None, None, None]
+                s = (pr * eta * gn)[:, None, None, None]
+                with torch.no_grad():
+                    F0 = F_of(W)
+                    dec_u = F0 - F_of(W - s * u)
+                    dec_v = torch.maximum(F0 - F_of(W + s * v), F0 - F_of(W - s * v))
+                q = torch.where(dec_u > 0, dec_v.clamp_min(0) / dec_u.clamp_min(1e-300), torch.full_like(dec_u, 1e6))
+                worst = torch.maximum(worst, q)
+                lam_ratio = lam.clamp_max(0).abs() / gn
+                gnorm = gn
+            if t == T:
+                break
+            Wr = W.detach().requires_grad_(True)
+            idx = torch.rand((K, n), generator=gen, device=ctx.device).argsort(dim=1)[:, :b]
+            wts = torch.zeros(K, n, dtype=ctx.dtype, device=ctx.device).scatter_(1, idx, n / b)
+            with torch.enable_grad():
+                out = net.forward(x, Wr)
+                ce = torch.nn.functional.cross_entropy(out.reshape(-1, d), labels.repeat(K), reduction="none")
+                (G,) = torch.autograd.grad((wts * ce.reshape(K, n)).sum(), Wr)
+            W = W - eta * G
+        with torch.no_grad():
+            acc = (net.forward(x, W).argmax(-1) == labels).to(ctx.dtype).mean(-1)
+        return Measurement(values=worst, extras={"lam_ratio": lam_ratio.clamp_min(1e-12),
+                                                 "grad_norm_final": gnorm, "acc_final": acc})
+
+    return measure
+
+
+# ----------------------------------------------------------------------------- Theorems 6-7: Steps 1-2
+
+
+def arch_steps_measure(kind: str, var_scale: float = 1.0, n: int = 4, fwd_band: float = 1.5, flip_c: float = 2.0):
+    """Steps 1-2 of Sec. 4 on the CNN (Theorem 6) and ResNet (Theorem 7) variants.
+
+    Step 1 (forward norms at init): ``fwd_log_dev = max_{i,l} |log ||h_{i,l}|| |`` over all
+    hidden layers (the CNN's conv maps flattened to ``d m`` units; the ResNet's residual
+    layers ``h_l = phi(h_{l-1} + W_l h_{l-1})``, branch ``N(0, c/m)``, ``c = point['branch_c']``).
+    Step 2(a) (sign changes under ``||W'_l||_2 <= omega``): ResNet — the sequential
+    targeted attack of :func:`_sequential_attack` on sample 0 (pre-activation
+    ``h + W h``), ``flips = max_l ||D_{0,l} - D^(0)_{0,l}||_0`` and the Step2a normalisation
+    ``flips / (m omega^{2/3} L)``; CNN — the targeted rank-one flip of the dense layer
+    ``W_L [m, d m]`` only (the conv layers are not attacked), normalised by ``m omega^{2/3}``.
+    ``values = max(fwd_log_dev / fwd_band, flips_ratio / flip_c)`` (the band ``|log||h||| <=
+    fwd_band`` and the Step2a-type constant, calibrated in the claims).  Extras: ``fwd_log_dev``, ``flips`` (> 0 clamped), ``flips_ratio``.
+    """
+
+    def measure(point, ctx):
+        from ovpmodel import ConvNet, ResNet
+        from ovpmodel.perturb import targeted_sign_flip
+
+        omega = float(point["omega"])
+        if kind == "resnet":
+            net = _net(point, ctx, var_scale=var_scale, cls=ResNet, branch_var=float(point["branch_c"]))
+        else:
+            net = _net(point, ctx, var_scale=var_scale, cls=ConvNet)
+        x = _inputs(n, point["d"], ctx)
+        if kind == "resnet":
+            _, hs = _hidden(net, x)
+            norms = torch.stack([h.norm(dim=-1) for h in hs], dim=-1)          # [K, n, L+1]
+            _, fl = _sequential_attack(net, x, omega)
+            flips = fl[:, 0, 1:].amax(-1).to(ctx.dtype)
+            ratio = flips / (net.m * omega ** (2 / 3) * net.L)
+        else:
+            tr = net.trace(x)
+            norms = torch.stack([h.norm(dim=-1) for h in tr.h], dim=-1)        # [K, n, L+1]
+            g, hp = tr.g[-1][:, 0], tr.h[-2][:, 0]                             # layer L, sample 0
+            Wp, _ = targeted_sign_flip(g, hp, omega)
+            WL = net.W0[1] + Wp
+            g1 = (WL @ hp.unsqueeze(-1)).squeeze(-1)
+            flips = ((g1 >= 0) != (g >= 0)).sum(-1).to(ctx.dtype)
+            ratio = flips / (net.m * omega ** (2 / 3))
+        dev = norms.clamp_min(1e-30).log().abs().amax(dim=(-1, -2))
+        return Measurement(values=torch.maximum(dev / fwd_band, ratio / flip_c), extras={
+            "fwd_log_dev": dev.clamp_min(1e-12), "flips": flips.clamp_min(0.5), "flips_ratio": ratio,
+            "max_norm": norms.amax(dim=(-1, -2))})
 
     return measure
