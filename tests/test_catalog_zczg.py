@@ -172,3 +172,29 @@ def test_fig2_sharpened_constant_fails():
     reg = (Z_int("m", 32, 64), claims.Choice("L", (2,)), claims.Choice("n", (32,)),
            claims.FloatParam("eta", 1e-3, 1e-3), claims.IntParam("steps", 20, 20, limit="steps"))
     _fails(_variant(C.FIG2, "sharper", bound=_bound(C.FIG2, 1e-3), regime=reg, scalings=(), examples=1))
+
+
+def test_lemA3_sparse_sharpened_constant_fails():
+    """Sparse-spectral family: |v^T prod u| <= 0.2 sqrt(s log M) is false (the top-s entries of the
+    row vector are O(1) each, so the sup over s-sparse unit u is ~ sqrt(2 s log(M/s)))."""
+    bad = _variant(C.A3SPARSE, "sharper", bound=_bound(C.A3SPARSE, 0.2), examples=1,
+                   regime=(Z_int("m", 64, 128), Z_int("L", 2, 2), claims.FloatParam("tau", 0.01, 0.02),
+                           claims.IntParam("s", 1, 4)))
+    r = _fails(bad)
+    assert r.counterexample is not None and r.counterexample["max_ratio"] > 1
+
+
+def test_lemA3_prod_sharpened_constant_fails():
+    """Spectral-norm family: ||prod Sigma W^T||_2 <= 0.5 sqrt(L) is false (one layer alone is ≈ 1 + sqrt 2)."""
+    bad = _variant(C.A3PROD, "sharper", bound=_bound(C.A3PROD, 0.5), examples=1,
+                   regime=(Z_int("m", 64, 128), Z_int("L", 2, 3), claims.FloatParam("tau", 0.01, 0.02)))
+    _fails(bad)
+
+
+def test_thm44_sharpened_convergence_fails():
+    """Convergence family: 'L_S(W^(T)) <= 1e-3 L_S(W^(0)) after <= 100 steps at eta = c/(M L^3)' is false
+    (the logistic loss decays like 1/k late, not geometrically at these step sizes)."""
+    bad = _variant(C.THM44, "sharper", bound=_bound(C.THM44, 1e-3), scalings=(), examples=1,
+                   regime=(Z_int("m", 32, 64), Z_int("L", 1, 2), Z_int("n", 4, 8), claims.FloatParam("c", 1.0, 2.0),
+                           claims.IntParam("steps", 20, 40, limit="steps")))
+    _fails(bad)
