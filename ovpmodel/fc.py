@@ -178,7 +178,8 @@ class FCNet:
         return ProductOperator(factors)
 
     def interval_spectral_norms(self, tr: Trace, W: torch.Tensor | None = None, *, tol: float = 1e-6,
-                                generator: torch.Generator, samples=None) -> torch.Tensor:
+                                generator: torch.Generator, samples=None, deflate: bool = True,
+                                return_info: bool = False):
         """``||D_{i,a} W_a ... D_{i,b} W_b||_2`` for all ``1 <= b <= a <= L`` (AZLS-DNN Sec. 4,
         Step 1), ``[K, n', L, L]`` indexed ``[..., a-1, b-1]`` (NaN where ``a < b``).
 
@@ -189,6 +190,15 @@ class FCNet:
         products -- and one batched Lanczos run (:func:`ovpmodel.linalg.spectral_norm`,
         relative tolerance ``tol``) gives every norm.  No product is formed.
         ``samples`` (a list of sample indices) restricts the samples.
+
+        With ``deflate`` (default) an interval leaves the batch once it has converged
+        for every trial and sample (``spectral_norm(deflate=True)``): long intervals,
+        the expensive ones, have a large spectral gap and converge in few steps.  Each
+        value then meets the stopping rule at its own last step, so it agrees with
+        ``deflate=False`` to about ``tol`` relative, not bit for bit.
+        ``return_info`` also returns the info dict of :func:`ovpmodel.linalg.spectral_norm`
+        with ``steps``/``converged``/``rel_err`` as ``[K, n', L, L]`` tensors (like the
+        norms) and ``pairs``, the list of intervals ``(a, b)`` in batch order.
         """
         from .linalg import LinearOperator, spectral_norm
         W = self._weights(W)
@@ -197,43 +207,67 @@ class FCNet:
         if samples is not None:
             D = D[:, :, list(samples)]
         n = D.shape[2]
+        Dc = D.unsqueeze(3)                                         # [K, L, n, 1, m]
+        Wt = W.mT                                                   # g = h W^T (row layout)
         pairs = [(a, b) for a in range(1, L + 1) for b in range(1, a + 1)]
-        P = len(pairs)
-        a_t = torch.tensor([a for a, _ in pairs], device=self.device)
-        b_t = torch.tensor([b for _, b in pairs], device=self.device)
-        members = [torch.nonzero((b_t <= c) & (c <= a_t)).flatten() for c in range(1, L + 1)]
+        a_all = torch.tensor([a for a, _ in pairs])
+        b_all = torch.tensor([b for _, b in pairs])
 
-        def apply(c, V, transpose):
-            idx = members[c - 1]
-            X = V[:, :, idx]                                          # [K, n, Pc, m, r]
-            Kk, nn, Pc, _, r = X.shape
-            Wc = W[:, c - 1].mT if transpose else W[:, c - 1]
-            Dc = D[:, c - 1].unsqueeze(2).unsqueeze(-1)               # [K, n, 1, m, 1]
-            if transpose:
-                X = X * Dc
-            Y = torch.bmm(Wc, X.permute(0, 3, 1, 2, 4).reshape(Kk, m, -1))
-            Y = Y.reshape(Kk, m, nn, Pc, r).permute(0, 2, 3, 1, 4)
-            if not transpose:
-                Y = Y * Dc
-            V = V.clone()
-            V[:, :, idx] = Y
-            return V
+        def make(sel):
+            """The operator on the intervals ``sel`` (indices into ``pairs``), batch ``[K, n, P']``."""
+            a_t, b_t = a_all[sel], b_all[sel]
+            P = sel.numel()
+            members = [torch.nonzero((b_t <= c) & (c <= a_t)).flatten().to(self.device) for c in range(1, L + 1)]
 
-        def matvec(V):
-            for c in range(1, L + 1):
-                V = apply(c, V, False)
-            return V
+            def sweep(V, transpose):
+                # vectors in row layout [K, n, P, r, m] (a view for r = 1): each layer is ONE
+                # [K, n Pc r, m] x [m, m] GEMM over the intervals containing it
+                X = V.transpose(-1, -2).contiguous()
+                if X.data_ptr() == V.data_ptr():
+                    X = X.clone()
+                r = X.shape[3]
+                for c in (range(L, 0, -1) if transpose else range(1, L + 1)):
+                    idx = members[c - 1]
+                    if idx.numel() == 0:
+                        continue
+                    Xc = X.index_select(2, idx)                     # [K, n, Pc, r, m]
+                    Pc = idx.numel()
+                    if transpose:
+                        Xc = Xc.mul_(Dc[:, c - 1].unsqueeze(3))
+                        Y = torch.bmm(Xc.reshape(K, -1, m), W[:, c - 1])
+                    else:
+                        Y = torch.bmm(Xc.reshape(K, -1, m), Wt[:, c - 1])
+                        Y = Y.view(K, n, Pc, r, m).mul_(Dc[:, c - 1].unsqueeze(3))
+                    X.index_copy_(2, idx, Y.view(K, n, Pc, r, m))
+                return X.transpose(-1, -2)
 
-        def rmatvec(U):
-            for c in range(L, 0, -1):
-                U = apply(c, U, True)
-            return U
+            def deflate(done):
+                live = ~done.reshape(K * n, P).all(0)               # an interval leaves when done everywhere
+                if bool(live.all()):
+                    return None
+                kp = live.nonzero().flatten()
+                keep = (torch.arange(K * n).unsqueeze(1) * P + kp.unsqueeze(0)).flatten()
+                return make(sel[kp]), keep
 
-        op = LinearOperator.from_functions(matvec, rmatvec, (m, m), (K, n, P), self.dtype, self.device)
-        sig = spectral_norm(op, tol=tol, generator=generator)          # [K, n, P]
+            return LinearOperator.from_functions(lambda V: sweep(V, False), lambda U: sweep(U, True), (m, m),
+                                                 (K, n, P), self.dtype, self.device,
+                                                 deflate=deflate if deflate_ else None)
+
+        deflate_ = bool(deflate)
+        op = make(torch.arange(len(pairs)))
+        sig, info = spectral_norm(op, tol=tol, generator=generator, deflate=deflate_,
+                                  return_info=True)                  # [K, n, P]
         out = torch.full((K, n, L, L), float("nan"), dtype=self.dtype, device=self.device)
-        out[:, :, a_t - 1, b_t - 1] = sig
-        return out
+        out[:, :, a_all - 1, b_all - 1] = sig
+        if not return_info:
+            return out
+        for key in ("steps", "converged", "rel_err"):
+            t = info[key]
+            full = torch.zeros((K, n, L, L), dtype=t.dtype)
+            full[:, :, a_all - 1, b_all - 1] = t
+            info[key] = full
+        info["pairs"] = pairs
+        return out, info
 
     def grad_formula(self, x, y_star, W=None) -> torch.Tensor:
         """Closed-form gradient of AZLS-DNN Fact 2.6, ``[K, L, m, m]``::

@@ -174,10 +174,28 @@ class LinearOperator:
         out = self._matvec(eye.expand(*self.batch_shape, *eye.shape))
         return out.expand(*self.batch_shape, *self.shape).contiguous()
 
+    def _deflate(self, done: torch.Tensor):
+        """Batch reduction hook of :func:`spectral_norm` (``deflate=True``).
+
+        ``done`` is a bool ``[*batch_shape]`` of members that need no more work.  Return
+        ``None`` (cannot shrink; the default) or ``(op2, keep)``: an operator on the kept
+        members only (any batch shape with ``len(keep)`` members, in the order of
+        ``keep``) and ``keep``, the sorted flat indices (into ``batch_shape``) of the kept
+        members, a superset of the members not ``done``.
+        """
+        return None
+
     def adjoint(self) -> "LinearOperator":
         """The transposed operator (``matvec`` and ``rmatvec`` swapped)."""
+        src = self
+
+        def deflate(done):
+            r = src._deflate(done)
+            return None if r is None else (r[0].adjoint(), r[1])
+
         return LinearOperator.from_functions(
-            self._rmatvec, self._matvec, (self.shape[1], self.shape[0]), self.batch_shape, self.dtype, self.device
+            self._rmatvec, self._matvec, (self.shape[1], self.shape[0]), self.batch_shape, self.dtype, self.device,
+            deflate=deflate,
         )
 
     @property
@@ -209,13 +227,20 @@ class LinearOperator:
         batch_shape=(),
         dtype: torch.dtype = torch.float64,
         device="cpu",
+        deflate: Callable | None = None,
     ) -> "LinearOperator":
-        """Operator from two callables implementing ``M v`` and ``M^T u`` on ``[*batch, dim, r]``."""
+        """Operator from two callables implementing ``M v`` and ``M^T u`` on ``[*batch, dim, r]``.
+
+        ``deflate`` (optional) implements :meth:`LinearOperator._deflate`: given a bool
+        ``[*batch]`` of finished members it returns ``None`` or ``(op2, keep)``.
+        """
         if not callable(matvec):
             raise TypeError("matvec must be callable")
         if not callable(rmatvec):
             raise TypeError("rmatvec must be callable")
-        return _FunctionOperator(matvec, rmatvec, shape, batch_shape, dtype, device)
+        if deflate is not None and not callable(deflate):
+            raise TypeError("deflate must be callable or None")
+        return _FunctionOperator(matvec, rmatvec, shape, batch_shape, dtype, device, deflate)
 
 
 class _DenseOperator(LinearOperator):
@@ -232,11 +257,21 @@ class _DenseOperator(LinearOperator):
     def to_dense(self):
         return self.M
 
+    def _deflate(self, done):
+        keep = (~done.reshape(-1)).nonzero().squeeze(-1).cpu()
+        p, q = self.shape
+        M = self.M.expand(*self.batch_shape, p, q).reshape(-1, p, q)
+        return _DenseOperator(M.index_select(0, keep.to(M.device))), keep
+
 
 class _FunctionOperator(LinearOperator):
-    def __init__(self, matvec, rmatvec, shape, batch_shape, dtype, device):
+    def __init__(self, matvec, rmatvec, shape, batch_shape, dtype, device, deflate=None):
         super().__init__(shape, batch_shape, dtype, device)
         self._mv, self._rmv = matvec, rmatvec
+        self._dfl = deflate
+
+    def _deflate(self, done):
+        return None if self._dfl is None else self._dfl(done)
 
     def _matvec(self, v):
         return self._mv(v)
@@ -423,6 +458,7 @@ def spectral_norm(
     max_iter: int | None = None,
     generator: torch.Generator,
     return_info: bool = False,
+    deflate: bool = False,
 ):
     """Largest singular value of every operator in a batch, matrix-free.
 
@@ -435,7 +471,15 @@ def spectral_norm(
         space is the whole space and the answer is exact up to rounding).
     generator : source of the random start vector (same device type as ``op``).
     return_info : also return a dict ``{"iterations", "rel_err", "rel_change",
-        "converged"}`` (``rel_err``/``rel_change``/``converged`` are ``[*batch]``).
+        "converged", "steps"}`` (``rel_err``/``rel_change``/``converged``/``steps`` are
+        ``[*batch]``; ``steps`` is the number of Lanczos steps each member took).
+    deflate : let converged members leave the batch (default False).  After a step in
+        which at least 10% of the active members have converged, the operator is asked
+        (``op._deflate(done)``, see :meth:`LinearOperator.from_functions`) for a smaller
+        operator without them; one that cannot shrink keeps iterating them.  A deflated
+        member's value is that of its own last step (it met the stopping rule below),
+        so results differ from ``deflate=False`` by at most about ``tol`` relative (the
+        non-deflated run keeps refining already converged members until all are).
 
     Returns
     -------
@@ -486,57 +530,73 @@ def spectral_norm(
 
     v = torch.randn(*batch, q, 1, generator=gen, dtype=dt, device=dev)
     v, _ = _safe_normalize(v)
+    # State of the ACTIVE members, flattened to [Na, ...]; the Lanczos bases are stored
+    # row-wise ([Na, cap, dim]: basis vector j is row j, so the first k rows are one
+    # contiguous block per member and the reorthogonalisation is two batched GEMVs).
+    v = v.reshape(N, q)
+    act = torch.arange(N)                      # flat (CPU) indices of the active members
+    cur = op                                   # operator on the active members
     cap = min(max_iter + 1, 32)
-    Vb = torch.zeros(*batch, q, cap, dtype=dt, device=dev)
-    Ub = torch.zeros(*batch, p, cap, dtype=dt, device=dev)
-    alphas: list[torch.Tensor] = []
+    Vb = torch.zeros(N, cap, q, dtype=dt, device=dev)
+    Ub = torch.zeros(N, cap, p, dtype=dt, device=dev)
+    alphas: list[torch.Tensor] = []            # per step, [N] float64 (0 for deflated members)
     betas: list[torch.Tensor] = []
-    scale = torch.zeros(*batch, 1, 1, dtype=dt, device=dev)
+    scale = torch.zeros(N, 1, dtype=dt, device=dev)
 
     sigma = torch.zeros(N, dtype=torch.float64)
-    sig_hist = []  # list of [N] float64
     rel_err = torch.full((N,), math.inf, dtype=torch.float64)
     rel_change = torch.full((N,), math.inf, dtype=torch.float64)
     converged = torch.zeros(N, dtype=torch.bool)
+    steps = torch.zeros(N, dtype=torch.int64)  # Lanczos steps taken by each member
     beta_prev = None
     u_prev = None
     k = 0
+
+    def reorth(x, Q):
+        # x <- (I - Q^T Q)^2 x for x [Na, dim], Q [Na, j, dim] (classical Gram-Schmidt twice)
+        x = x.unsqueeze(1)
+        for _ in range(2):
+            x = torch.baddbmm(x, torch.bmm(x, Q.mT), Q, alpha=-1)
+        return x.squeeze(1)
+
     while k < max_iter:
+        Na = act.numel()
         if k + 1 > cap:
             newcap = min(2 * cap, max_iter + 1)
-            Vb = torch.cat([Vb, Vb.new_zeros(*batch, q, newcap - cap)], dim=-1)
-            Ub = torch.cat([Ub, Ub.new_zeros(*batch, p, newcap - cap)], dim=-1)
+            Vb = torch.cat([Vb, Vb.new_zeros(Na, newcap - cap, q)], dim=1)
+            Ub = torch.cat([Ub, Ub.new_zeros(Na, newcap - cap, p)], dim=1)
             cap = newcap
-        Vb[..., k : k + 1] = v
-        u = op.matvec(v).expand(*batch, p, 1)
+        Vb[:, k] = v
+        u = cur.matvec(v.reshape(*cur.batch_shape, q, 1)).expand(*cur.batch_shape, p, 1).reshape(Na, p)
         if u_prev is not None:
             u = u - beta_prev * u_prev
         if k > 0:
-            Uk = Ub[..., :k]
-            for _ in range(2):
-                u = u - Uk @ (Uk.mT @ u)
-        u, alpha = _safe_normalize(u)
+            u = reorth(u, Ub[:, :k])
+        u, alpha = _safe_normalize(u, dim=-1)
         scale = torch.maximum(scale, alpha)
         dead = alpha <= 100 * eps * scale
         u = torch.where(dead, torch.zeros_like(u), u)
         alpha = torch.where(dead, torch.zeros_like(alpha), alpha)
-        Ub[..., k : k + 1] = u
-        w = op.rmatvec(u).expand(*batch, q, 1) - alpha * v
-        Vk = Vb[..., : k + 1]
-        for _ in range(2):
-            w = w - Vk @ (Vk.mT @ w)
-        w, beta = _safe_normalize(w)
+        Ub[:, k] = u
+        w = cur.rmatvec(u.reshape(*cur.batch_shape, p, 1)).expand(*cur.batch_shape, q, 1).reshape(Na, q) - alpha * v
+        w = reorth(w, Vb[:, : k + 1])
+        w, beta = _safe_normalize(w, dim=-1)
         scale = torch.maximum(scale, beta)
         dead = beta <= 100 * eps * scale
         w = torch.where(dead, torch.zeros_like(w), w)
         beta = torch.where(dead, torch.zeros_like(beta), beta)
-        alphas.append(alpha.reshape(N).to("cpu", torch.float64))
-        betas.append(beta.reshape(N).to("cpu", torch.float64))
+        a_full = torch.zeros(N, dtype=torch.float64)
+        b_full = torch.zeros(N, dtype=torch.float64)
+        a_full[act] = alpha.reshape(Na).to("cpu", torch.float64)
+        b_full[act] = beta.reshape(Na).to("cpu", torch.float64)
+        alphas.append(a_full)
+        betas.append(b_full)
+        steps[act] += 1
         u_prev, beta_prev, v = u, beta, w
         k += 1
 
-        # convergence check on the not-yet-converged members
-        idx = (~converged).nonzero().squeeze(-1)
+        # convergence check on the active, not-yet-converged members
+        idx = act[~converged[act]]
         A = torch.stack(alphas, dim=-1)[idx]
         Bt = torch.stack(betas, dim=-1)[idx]
         s1, s2, pk = _tridiag_top(A, Bt)
@@ -557,18 +617,36 @@ def spectral_norm(
         converged[idx] = ok
         if bool(converged.all()):
             break
+        # deflation: hand the converged members back to the operator, which may drop them
+        done = converged[act]
+        if deflate and int(done.sum()) >= max(1, Na // 10):
+            red = cur._deflate(done.reshape(cur.batch_shape))
+            if red is not None:
+                cur, keep = red
+                keep = torch.as_tensor(keep, dtype=torch.int64).cpu()
+                dropped = torch.ones(Na, dtype=torch.bool)
+                dropped[keep] = False
+                if bool((dropped & ~done).any()) or cur.shape != (p, q) or _prod(cur.batch_shape) != keep.numel():
+                    raise RuntimeError("operator _deflate dropped an unconverged member or returned a wrong shape")
+                if keep.numel() < Na:
+                    kd = keep.to(dev)
+                    act = act[keep]
+                    Vb, Ub = Vb.index_select(0, kd), Ub.index_select(0, kd)
+                    v, u_prev, beta_prev = v.index_select(0, kd), u_prev.index_select(0, kd), beta_prev.index_select(0, kd)
+                    scale = scale.index_select(0, kd)
     # final values for everybody from the full bidiagonal (Ritz values only increase)
     A = torch.stack(alphas, dim=-1)
     Bt = torch.stack(betas, dim=-1)
     sigma = _augmented_top(A, Bt)
-    if k >= kmax:  # Krylov space exhausted: exact up to rounding
-        rel_err = torch.zeros_like(rel_err)
-        converged = torch.ones_like(converged)
+    exhausted = steps >= kmax  # Krylov space exhausted: exact up to rounding
+    rel_err = torch.where(exhausted, torch.zeros_like(rel_err), rel_err)
+    converged = converged | exhausted
     out = sigma.to(device=dev, dtype=dt).reshape(batch)
     if not return_info:
         return out
     info = {
         "iterations": k,
+        "steps": steps.reshape(batch),
         "rel_err": rel_err.reshape(batch),
         "rel_change": rel_change.reshape(batch),
         "converged": converged.reshape(batch),
