@@ -155,6 +155,8 @@ LEMB1 = register(Claim(
     bound=Bound("lower", lambda p: 1.0, 0.5, provenance="explicit in the paper (phi/2)", shape_tex="1"),
     failure_prob=DELTA, dtype="float32", tags=("init", "separation"),
     constraint=lambda p: cost_ok(p) and p["phi"] * p["L"] <= 2.0 and Z.even(p["m"]) >= 128 * p["L"],
+    scalings=(Scaling("m", 0.0, "report", grid=(128, 512), base={"L": 2, "n": 4, "phi": 0.2},
+                      note="[D] the normalised separation approaches its infinite-width value: m-exponent ≈ 0"),),
     notes=("Q = min over layers and opposite-label pairs of the normalised distance / phi, with phi the "
            "attained min cross-label input distance (a pair is planted at exactly phi). [T] the proof needs "
            "phi <= kappa/L and m_r >= C_3 L^4 phi_l^{-4} log(4n^2L/delta), not 'the conditions of Lemma A.2'; "
@@ -178,6 +180,8 @@ LEMB2 = register(Claim(
                                     "phi_t; pair + random cap points and random a; alternating chain; two tight "
                                     "clusters); Monte Carlo 2^15 draws of w, upper confidence bound p+5SE+5/N"),
     failure_prob=0.0, dtype="float64", tags=("probability", "gradient"),
+    scalings=(Scaling("phi_t", 0.0, "report", grid=(0.03, 0.1, 0.3), base={"n": 2, "d": 8},
+                      note="the phi/n shape: Q = P n/phi flat in phi (exponent 0) if the shape is tight in phi"),),
     notes=("Q = P_hat_ucb * n / phi_attained. A deterministic statement about one Gaussian vector, so "
            "failure_prob = 0; Monte-Carlo noise is absorbed by the 5-sigma upper confidence bound (a false "
            "violation needs a > 5 sigma deviation). Premises (z_i^T z_j >= mu_t^2 across labels with "
@@ -376,13 +380,15 @@ LEMA2 = register(Claim(
                "coordinate moves a_i in {0, 1/2, 1} from the worst"),
     failure_prob=DELTA, dtype="float64", tags=("init", "gradient"),
     constraint=lambda p: cost_ok(p) and Z.even(p["m"]) * p["phi"] / p["n"] >= 32 and p["L"] * p["phi"] <= 2,
+    scalings=(Scaling("m", 0.0, "report", grid=(128, 512), base={"L": 1, "n": 2, "phi": 0.5},
+                      note="the good-neuron FRACTION is m-free (the count grows like m_L)"),),
     notes=("Q = min_a (fraction of good neurons) * n / phi. Same regime guard as Lem5.2-lower (m phi/n >= 32; "
            "at m phi/n ~ 3 the bare pair a = e_1 + e_n has no good neuron in ~13% of inits). The proof's "
            "constants are very conservative: observed Q >= 1.5 against C'' = 0.0134 (tightness ~1/100). "
            "The eps-net over a is replaced by a finite search: a pass does not certify the 'for every a'.")))
 
 
-def _a3(which, title, tex, shape, shape_tex, const, prov, extra_regime=(), notes=""):
+def _a3(which, title, tex, shape, shape_tex, const, prov, extra_regime=(), notes="", scalings=()):
     return register(Claim(
         id=f"ZCZG/LemA.3-{which}", title=title,
         source=Source(PAPER, "Lemma A.3 (cited from Zou et al. 2018, Lemmas B.1-B.2)"),
@@ -395,6 +401,7 @@ def _a3(which, title, tex, shape, shape_tex, const, prov, extra_regime=(), notes
                    "(||Sigma_tilde - Sigma||_0 = the flips it causes), and W^(0) itself"),
         failure_prob=DELTA, dtype="float32", tags=("perturbation", "backward"),
         constraint=(lambda p: cost_ok(p) and Z.even(p["m"]) ** 2 * p["L"] ** 2 <= 2 ** 22) if which == "prod" else cost_ok,
+        scalings=tuple(scalings),
         notes=(notes + " Sample i = 0 only. Sigma_tilde is restricted to patterns realised by a W_tilde (the lemma "
                "allows any diagonal with entries in [-1, 1] differing in s places): a weaker adversary. "
                "tau regime above the lemma's kappa L^{-3/2} only for L >= 8 at tau = 3e-2.")))
@@ -405,18 +412,26 @@ A3PROD = _a3("prod", "Perturbed intermediate products have spectral norm O(sqrt 
              lambda p: math.sqrt(p["L"]), r"\sqrt L", 4.0,
              "calibrated at m=64, L=2 (48 trials) and m=128, L=4 (16 trials): max ratio 2.12; C = 4.0",
              notes=("Power iteration (60 steps) over every interval: low, never high. Regime guard m^2 L^2 <= 2^22 "
-                    "(all L^2/2 intervals)."))
+                    "(all L^2/2 intervals)."),
+             scalings=(Scaling("L", 0.5, "report", grid=(3, 6), base={"m": 128, "tau": 1e-2},
+                               note=("[H] max interval norm grows like sqrt(L) (cf. AZLS-DNN/Step1-inter); L >= 3 "
+                                     "because at L = 2 the only interval starts at the d x m input layer (norm ≈ 1.6, "
+                                     "quick-profile means 1.63, 3.28, 3.95, 5.24 for L = 2, 3, 4, 6)")),))
 A3VPROD = _a3("vprod", "Output-side row vector has norm O(sqrt M)",
               r"\Big\|v^\top\prod_{r=l_1}^{L}\tilde\Sigma_{r,i}\tilde W_r^\top\Big\|_2\le C'\sqrt M",
               lambda p: 1.0, r"1\ (\text{measured}/\sqrt M)", 3.0,
               "calibrated at m=64, L=2 (1536 trials): max ratio 1.43; C' = 3.0",
-              notes="[D] at initialization the value is ~||v|| = sqrt(m_L), ratio ~1.")
+              notes="[D] at initialization the value is ~||v|| = sqrt(m_L), ratio ~1.",
+              scalings=(Scaling("m", 0.0, "report", grid=(64, 256), base={"L": 2, "tau": 1e-2},
+                                note="normalised by sqrt(M): m-free"),))
 A3SPARSE = _a3("sparse", "Sparse projection of the output-side row vector",
                r"\Big|v^\top\prod_{r=l_1}^{L}\tilde\Sigma_{r,i}\tilde W_r^\top u\Big|\le C''\sqrt{s\log M},\ \|u\|_2=1,\|u\|_0\le s",
                lambda p: 1.0, r"1\ (\text{measured}/\sqrt{s\log M})", 5.0,
                "calibrated at m=64, L=2, s=1 (1536 trials): max ratio 2.48; C'' = 5.0",
                extra_regime=(IntParam("s", 1, 64, log=True),),
-               notes="sup over u is exact: the norm of the top-s entries of the row vector.")
+               notes="sup over u is exact: the norm of the top-s entries of the row vector.",
+               scalings=(Scaling("s", 0.0, "report", grid=(1, 4, 16), base={"m": 256, "L": 2, "tau": 1e-2},
+                                 note="[D] ~ sqrt(2 log(M/s)/log M): slightly decreasing in s"),))
 
 
 # ============================================================================ priority 3
@@ -459,6 +474,8 @@ DESCENT = register(Claim(
     family=FAM, regime=_TRAIN_REG, measure=Z.make_descent_measure(),
     bound=Bound("lower", lambda p: 1.0, 0.5, provenance="explicit in the paper (eta/2)", shape_tex="1"),
     failure_prob=DELTA, dtype="float32", tags=("gd", "descent"), constraint=_TRAIN_COST,
+    scalings=(Scaling("m", 0.0, "report", grid=(64, 128), base={"L": 1, "n": 8, "c": 1.0, "steps": 20},
+                      note="the descent ratio at fixed c does not shrink with m (CLAIMS.md: the largest c must not)"),),
     notes=("Q = min_k (L_S^(k) - L_S^(k+1))/(eta ||grad^(k)||^2) over the run. The paper's eta = 1/(4C'ML^3) "
            "has an unknown C'; the regime c in [0.25, 4] is where the descent ratio stays >= 1/2 (the "
            "Hessian of the mean logistic loss is <~ L m/8, so c <~ 8 L^2 is stable). Random data with "
