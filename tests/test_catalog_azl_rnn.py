@@ -21,6 +21,7 @@ EXPECTED_IDS = {
     *(f"AZL-RNN/B.1{x}" for x in "abcdefghijk"), "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/D.1b",
     "AZL-RNN/E.1-1", "AZL-RNN/E.1-2", "AZL-RNN/E.1-3", "AZL-RNN/E.1-4",
     "AZL-RNN/F.1a", "AZL-RNN/F.1b", "AZL-RNN/F.1c", "AZL-RNN/Lem6.1", "AZL-RNN/Lem6.2", "AZL-RNN/Lem8.1",
+    "AZL-RNN/Thm1",
 }
 
 
@@ -132,5 +133,72 @@ def test_false_rademacher_rate_fails():
     c = C["AZL-RNN/Lem8.1"]
     sc = dataclasses.replace(c.scalings[0], exponent=-0.75, tolerance=0.0)
     bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(sc,), examples=0)
+    r = _fails(bad)
+    assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+# ----------------------------------------------------------------------------- Theorem 1
+
+
+def _ctx(trials=3, seed=5, dtype=torch.float64):
+    return claims.MeasureContext(trials=trials, device=torch.device("cpu"), dtype=dtype, seed=seed,
+                                 profile=claims.PROFILES["quick"])
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_thm1_closed_form_gradient_matches_autograd(d):
+    """Algorithm 1's step uses a closed-form BPTT gradient of sum_j ||lam F_j - y*_j||_2."""
+    ctx = _ctx()
+    p = dict(m=32, N=8, L=5, eps_x=0.2, lam=0.3, d=d, d_x=4, p=2, sigma=0.1)
+    net = M.make_net(p, ctx, lam=0.3)
+    _, _, _, x, y = M.thm1_task(p, ctx)
+    W = net.W0 + 0.1 * torch.randn(net.W0.shape, generator=torch.Generator().manual_seed(0),
+                                   dtype=torch.float64) / 32 ** 0.5
+    ax = torch.matmul(x, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)[:, :, 0]
+    o, U, H, _ = M.obj_and_grad(net, ax, y[:, 0], W, 0.3)
+    Wr = W.clone().requires_grad_(True)
+    with torch.enable_grad():
+        ob = (0.3 * net.forward(x[:, 0:1], Wr)[:, 2:, 0] - y[:, 0]).norm(dim=-1).sum(1)
+        (Ga,) = torch.autograd.grad(ob.sum(), Wr)
+    torch.testing.assert_close(o, ob.detach())
+    torch.testing.assert_close(U.transpose(1, 2) @ H, Ga)
+
+
+def test_thm1_batched_concepts_equal_concept_class():
+    ctx = _ctx()
+    p = dict(L=5, d=2, d_x=4, p=3, phi="tanh")
+    As, Ws, phi = M.thm1_concepts(p, ctx)
+    xs = __import__("ovpmodel").data.raw_tokens(3 * 7, 5, 4, seed=1).reshape(3, 7, 3, 4)
+    y = M.concept_targets(As, Ws, phi, xs)
+    for k in range(3):
+        cc = __import__("ovpmodel").data.ConceptClass(As[k], Ws[k], phi=phi)
+        torch.testing.assert_close(y[k], cc.targets(xs[k]))
+
+
+def test_thm1_measure_reports_the_numbers():
+    ctx = _ctx(trials=4, dtype=torch.float32)
+    p = dict(azl_rnn._THM1_BASE, m=32, N=16)
+    out = M.measure_thm1(p, ctx)
+    for k in ("risk_avg", "OPT", "excess_avg", "excess_start", "excess_last", "rel_excess", "train_avg", "Delta"):
+        assert k in out.extras
+    assert abs(out.extras["OPT"] - 2 * 0.1 * (2 / torch.pi) ** 0.5) < 1e-12
+    torch.testing.assert_close(out.extras["excess"], out.extras["risk_avg"] - out.extras["OPT"])
+    torch.testing.assert_close(out.values, out.extras["excess"] / out.extras["excess_zero_predictor"])
+
+
+def test_false_thm1_constant_fails():
+    """Theorem 1 surrogate: claiming the averaged excess is <= 0.25 x the zero predictor's already at
+    these sizes (an 'eps' the finite run does not reach) is falsified."""
+    c = C["AZL-RNN/Thm1"]
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(),
+                              bound=dataclasses.replace(c.bound, constant=0.25))
+    assert _fails(bad).counterexample is not None
+
+
+def test_false_thm1_rate_fails():
+    """Theorem 1 surrogate: an N^{-1} decay of the averaged excess (faster than any SGD rate) is falsified."""
+    c = C["AZL-RNN/Thm1"]
+    sc = dataclasses.replace(c.scalings[0], exponent=-1.0, tolerance=0.0)
+    bad = dataclasses.replace(c, id=c.id + "/rate", kind="conjecture", scalings=(sc,), examples=0)
     r = _fails(bad)
     assert any(s["verdict"] == "fail" for s in r.scalings)

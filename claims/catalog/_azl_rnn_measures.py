@@ -663,3 +663,202 @@ def measure_lem81(point, ctx):
     jensen = Delta * gmax / (math.sqrt(m) * math.sqrt(N))
     return Measurement(R * math.sqrt(N) / Delta, {"rademacher": R, "jensen_bound": jensen,
                                                   "Gq_max_over_sqrt_m_over_d": gmax / math.sqrt(m / net.d)})
+
+
+# ----------------------------------------------------------------------------- Theorem 1 (SGD end to end)
+
+
+def thm1_concepts(point, ctx):
+    """K independent concepts of Example 3.5 (one per trial, sub-stream "cc"), drawn as
+    ``data.ConceptClass.random`` does (``w*`` uniform on the unit sphere with last coordinate 0,
+    ``A*_k`` Gaussian normalized to ``||A*_k||_F = 1`` per lag, so that every trial's target has a
+    comparable scale and the relative excess is not divided by a near-zero concept) but batched: ``(A* [K, L-2, d, p], W* [K, L-2, p, d_x])``.  Each trial's pair
+    is validated as a ``data.ConceptClass`` (eq. (3.1) / Lemma 5.1 conditions)."""
+    K, L = ctx.trials, int(point["L"])
+    d_x, d, p = int(point.get("d_x", 4)), int(point.get("d", 1)), int(point.get("p", 2))
+    g = ctx.generator("cc")
+    w = torch.randn(K, L - 2, p, d_x - 1, generator=g, device=ctx.device, dtype=torch.float64)
+    w = w / w.norm(dim=-1, keepdim=True)
+    Ws = torch.cat([w, torch.zeros(K, L - 2, p, 1, device=ctx.device, dtype=torch.float64)], dim=-1)
+    As = torch.randn(K, L - 2, d, p, generator=g, device=ctx.device, dtype=torch.float64)
+    As = As / As.norm(dim=(-2, -1), keepdim=True)       # ||A*_k||_F = 1 per lag: a stable target scale
+    phi = str(point.get("phi", "tanh"))
+    _data.validate_concept_class(_data.ConceptClass(As[0], Ws[0], phi=phi))   # layout check (all share it)
+    return As, Ws, phi
+
+
+def concept_targets(As, Ws, phi, xs):
+    """Batched eq. (3.1) / Example 3.5: ``F*_j(x*) = sum_{i=2}^{j-1} A*_{j-i} phi(W*_{j-i} x*_i)`` for
+    per-trial concepts ``As [K, L-2, d, p]``, ``Ws [K, L-2, p, d_x]`` and tokens ``xs [K, n, L-2, d_x]``
+    -> ``[K, n, L-2, d]`` (index 0 <-> j = 3); the loop is over the L-2 lags, as in
+    ``ConceptClass.targets`` (which it equals trial by trial, tested)."""
+    K, n, T, _ = xs.shape
+    act = _data.PHI_FUNCTIONS[phi]
+    y = torch.zeros(K, n, T, As.shape[2], device=xs.device, dtype=xs.dtype)
+    for kk in range(T):                       # lag kk + 1: position index ii lands at j-index ii + kk
+        hh = act(torch.einsum("knix,kpx->knip", xs[:, :, :T - kk], Ws[:, kk].to(xs.dtype)))
+        y[:, :, kk:] += torch.einsum("knip,kdp->knid", hh, As[:, kk].to(xs.dtype))
+    return y
+
+
+def thm1_task(point, ctx):
+    """The synthetic task of Theorem 1 (CLAIMS.md (c), recipe [D]): per trial a concept of
+    Example 3.5 (:func:`thm1_concepts`), label noise ``sigma`` and an i.i.d. training set ``Z`` of
+    ``N`` samples (sub-stream "Z", tokens by ``data.raw_tokens``).  Returns
+    ``(As, Ws, phi, x [K, N, L, d_x+1], y [K, N, L-2, d])`` with ``x`` built by Definition 3.1."""
+    K, N, L = ctx.trials, int(point["N"]), int(point["L"])
+    d_x, d = int(point.get("d_x", 4)), int(point.get("d", 1))
+    eps, sigma = float(point["eps_x"]), float(point.get("sigma", 0.1))
+    As, Ws, phi = thm1_concepts(point, ctx)
+    g = ctx.generator("Z")
+    xs = _data.raw_tokens(K * N, L, d_x, generator=g, device=ctx.device, dtype=torch.float64).reshape(K, N, L - 2, d_x)
+    y = concept_targets(As, Ws, phi, xs)
+    y = y + sigma * torch.randn(y.shape, generator=g, device=ctx.device, dtype=torch.float64)
+    x = _data.transform_inputs(xs.reshape(K * N, L - 2, d_x), eps, dtype=ctx.dtype).reshape(K, N, L, d_x + 1)
+    _data.validate_normalized(x[0], eps, check_structure=True)
+    return As, Ws, phi, x, y.to(ctx.dtype)
+
+
+def obj_and_grad(net: ElmanRNN, ax: torch.Tensor, y: torch.Tensor, W: torch.Tensor, lam: float, extra=None):
+    """Per-sample objective of Sec. 3 / Algorithm 1, ``Obj(x*, y*; W') = sum_{j=3}^{L}
+    G(lam F_j(x*; W0 + W'), y*_j)`` with ``G(y, y*) = ||y - y*||_2`` (convex, 1-Lipschitz), and its
+    gradient in W by backpropagation through time (closed form, batched over K; checked against
+    autograd in tests).  ``ax [K, L, m]`` = ``A x_l`` of ONE sample per trial, ``y [K, L-2, d]``,
+    ``W [K, m, m]`` (= W0 + W').  Returns ``(Obj [K], U [K, L-1, m], H [K, L-1, m], out_extra)``
+    with ``grad = U^T H`` (``sum_l D_{l+1} u_{l+1} h_l^T``, never formed here: the caller applies
+    it with one ``baddbmm``).  ``extra [K, L, r, m]``: further inputs run through the same forward
+    (one pass over W for all), whose outputs ``lam B h_l`` for ``l >= 3`` are returned
+    ``[K, L-2, r, d]``."""
+    K, L, m = ax.shape
+    a = ax.unsqueeze(2) if extra is None else torch.cat([ax.unsqueeze(2), extra], dim=2)   # [K, L, 1+r, m]
+    Wt = W.transpose(1, 2)
+    hs, Ds = [], []
+    h = None
+    for l in range(L):
+        g = a[:, l] if h is None else a[:, l] + torch.bmm(h, Wt)
+        Ds.append((g[:, 0] >= 0).to(W.dtype))
+        h = torch.relu(g)
+        hs.append(h)
+    Bm = net.B                                                          # [K, d, m]
+    outs = [lam * torch.matmul(hs[l], Bm.transpose(1, 2)) for l in range(2, L)]   # [K, 1+r, d]
+    obj = torch.zeros(K, device=W.device, dtype=W.dtype)
+    u = torch.zeros(K, m, device=W.device, dtype=W.dtype)               # running Back^T dG/dout
+    U, H = [], []
+    for l in range(L - 1, 0, -1):                                       # index l <-> step l+1
+        if l >= 2:                                                      # steps j = 3..L carry the loss
+            r = outs[l - 2][:, 0] - y[:, l - 2]                         # [K, d]
+            nr = r.norm(dim=-1, keepdim=True)
+            obj = obj + nr.squeeze(-1)
+            u = u + lam * torch.bmm((r / nr.clamp_min(1e-30)).unsqueeze(1), Bm).squeeze(1)
+        du = Ds[l] * u
+        U.append(du)
+        H.append(hs[l - 1][:, 0])                                       # D_{l+1} u h_l^T
+        if l > 1:
+            u = torch.bmm(du.unsqueeze(1), W).squeeze(1)
+    ext = None if extra is None else torch.stack([o[:, 1:] for o in outs], dim=1)
+    return obj, torch.stack(U, 1), torch.stack(H, 1), ext
+
+
+def _abs_gauss_mean(a: torch.Tensor, sigma: float) -> torch.Tensor:
+    """``E|a - xi|`` for ``xi ~ N(0, sigma^2)``, exactly: ``sigma sqrt(2/pi) e^{-a^2/(2 sigma^2)} +
+    a erf(a/(sigma sqrt 2))`` (the label noise integrated out of ``G`` for d = 1)."""
+    if sigma == 0:
+        return a.abs()
+    return sigma * math.sqrt(2 / math.pi) * torch.exp(-a * a / (2 * sigma * sigma)) + a * torch.erf(
+        a / (sigma * math.sqrt(2)))
+
+
+class _intra_op_threads:
+    """Scoped ``torch.set_num_threads(n)`` (restored on exit).  The SGD loops below run thousands of
+    tiny sequential ops (``K m^2 <= 1M`` elements); intra-op parallelism only adds barrier waits
+    (10-50x slower on a loaded 2-core machine, scratch), and results do not depend on it."""
+
+    def __init__(self, n: int = 1):
+        self.n = n
+
+    def __enter__(self):
+        self.old = torch.get_num_threads()
+        torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.old)
+        return False
+
+
+def measure_thm1(point, ctx):
+    with _intra_op_threads(1):
+        return _measure_thm1(point, ctx)
+
+
+def _measure_thm1(point, ctx):
+    """Theorem 1 end to end (Sec. 4, restated (9.1); Algorithm 1), d = 1.
+
+    Algorithm 1: ``W'_0 = 0``; for ``t = 1..T`` draw ``(x*, y*)`` uniformly from ``Z`` (sub-stream
+    "sgd", per trial) and step ``W'_t = W'_{t-1} - eta grad Obj(x*, y*; W'_{t-1})`` with
+    ``eta = c_eta / (lam^2 m sqrt T)`` (the paper's ``eta ~ 1/m`` with the output scale and the 1/sqrt(T)
+    of Lipschitz SGD made explicit; ``T = N``, one sample per step).  The theorem's quantity
+    ``(1/T) sum_{t<T} E_D[Obj(x*, y*; W'_t)]`` is estimated WITHOUT BIAS by one FRESH sample
+    ``(x*_t, F*(x*_t))`` per step (sub-stream "test"; independent of ``W'_t``) with the label noise
+    integrated out exactly (``_abs_gauss_mean``).  ``OPT = (L-2) sigma sqrt(2/pi)`` is the risk of
+    ``F*`` itself (``ConceptClass.noise_risk``), which is Bayes-optimal for ``G = |.|`` under
+    symmetric noise, so ``excess = risk - OPT >= 0`` in population.  values: the relative excess
+    ``(risk_avg - OPT) / (excess of the zero predictor)`` (the theorem's eps in units of the trivial
+    predictor's; removes the per-trial concept's scale); extras: ``excess`` (= ``risk_avg - OPT``), ``risk_avg``, ``OPT``, ``excess_avg`` (clamped > 0
+    for log fits), ``excess_start`` (``W' = 0``, on 256 held-out fresh samples), ``excess_last``
+    (last iterate, same samples), ``excess_zero_predictor`` (``sum_j E|F*_j + xi| - OPT``),
+    ``train_avg`` (averaged objective on the SGD samples), ``Delta = sqrt(m) ||W'_T||_F``."""
+    if int(point.get("d", 1)) != 1:
+        raise ValueError("measure_thm1 integrates the label noise in closed form for d = 1 only")
+    lam = float(point["lam"])
+    net = make_net(point, ctx, lam=lam)
+    As, Ws, phi, x, y = thm1_task(point, ctx)
+    K, N, L, _ = x.shape
+    m, T = net.m, N
+    sigma = float(point.get("sigma", 0.1))
+    d_x = Ws.shape[-1]
+    eta = float(point.get("c_eta", 1.0)) / (lam * lam * m * math.sqrt(T))
+    ax = torch.matmul(x, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)   # [K, L, N, m]
+    g = ctx.generator("test")
+    xt_s = _data.raw_tokens(K * (T + 256), L, d_x, generator=g, device=ctx.device, dtype=torch.float64)
+    Ft = concept_targets(As, Ws, phi, xt_s.reshape(K, T + 256, L - 2, d_x))[..., 0].to(ctx.dtype)
+    xt = _data.transform_inputs(xt_s, float(point["eps_x"]), dtype=ctx.dtype).reshape(K, T + 256, L, -1)
+    axt = torch.matmul(xt, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)  # [K, L, T+256, m]
+    idx = torch.randint(0, N, (T, K), generator=ctx.generator("sgd"), device=ctx.device)
+    ar = torch.arange(K, device=ctx.device)
+
+    def pop_risk(W, cols):
+        """``sum_j E_xi |lam F_j - F*_j - xi|`` on the fresh samples ``cols`` -> ``[K, len(cols)]``."""
+        h, risk = None, 0.0
+        a_ = axt[:, :, cols]
+        for l in range(L):
+            gg = a_[:, l] if h is None else a_[:, l] + torch.bmm(h, W.transpose(1, 2))
+            h = torch.relu(gg)
+            if l >= 2:
+                out = lam * torch.matmul(h, net.B.transpose(1, 2)).squeeze(-1)
+                risk = risk + _abs_gauss_mean(out - Ft[:, cols, l - 2], sigma)
+        return risk
+
+    W = net.W0.clone()                                                  # W0 + W'_t, W'_0 = 0
+    risk_sum = torch.zeros(K, device=ctx.device, dtype=ctx.dtype)
+    train_sum = torch.zeros_like(risk_sum)
+    for t in range(T):
+        i = idx[t]
+        o, U, H, out_t = obj_and_grad(net, ax[ar, :, i], y[ar, i], W, lam, extra=axt[:, :, t:t + 1])
+        # fresh sample t evaluated at W'_t (before the step): unbiased for E_D Obj(W'_t)
+        risk_sum += _abs_gauss_mean(out_t[:, :, 0, 0] - Ft[:, t], sigma).sum(1)
+        train_sum += o
+        W.baddbmm_(U.transpose(1, 2), H, alpha=-eta)                    # W'_{t+1} = W'_t - eta grad
+    Wp = W - net.W0
+    OPT = (L - 2) * sigma * math.sqrt(2 / math.pi)      # = ConceptClass.noise_risk() for d = 1
+    risk_avg = risk_sum / T
+    excess = risk_avg - OPT
+    hold = slice(T, T + 256)
+    excess0 = pop_risk(net.W0, hold).mean(1) - OPT
+    zero = (_abs_gauss_mean(-Ft[:, hold], sigma).sum(-1).mean(1) - OPT).clamp_min(1e-12)
+    last = pop_risk(W, hold).mean(1) - OPT
+    return Measurement(excess / zero, {
+        "rel_excess": excess.clamp_min(1e-12) / zero, "excess": excess,
+        "risk_avg": risk_avg, "OPT": OPT, "excess_avg": excess.clamp_min(1e-12), "excess_start": excess0,
+        "excess_zero_predictor": zero,
+        "excess_last": last, "train_avg": train_sum / T, "Delta": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m),
+        "eta_times_m": eta * m, "T": float(T)})
