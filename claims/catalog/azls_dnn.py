@@ -85,6 +85,7 @@ FN3 = register(Claim(
                 provenance="explicit: m Var(b) = 1 exactly in law; the band +-0.3 is 4.8 standard "
                            "deviations of the estimate (sd = sqrt(2/m) = 0.0625 at m = 512)"),
     failure_prob=1e-3,
+    scalings=(Scaling("m", 0.0, "report", grid=(512, 1024), base={"d": 4}, note="m Var(b) = 1 at every width"),),
     dtype="float32",
     tags=("sanity", "init", "exact"),
     kind="sanity",
@@ -111,6 +112,8 @@ INTUITION = register(Claim(
                             "sd(||phi(Wy)||) = sqrt(5)/(2 sqrt m)) for the two norms and as +-25% for the "
                             "paper's '||DW||_2 ≈ 2'")),
     failure_prob=1e-3,
+    scalings=(Scaling("m", 0.0, "report", grid=(256, 1024), series="spec_DW",
+                      note="||DW||_2 -> 1 + sqrt 2 (not 2) at every width: m-exponent ≈ 0"),),
     dtype="float32",
     tags=("sanity", "init", "spectral"),
     kind="sanity",
@@ -606,12 +609,15 @@ THM5_CE = register(Claim(
     bound=Bound("upper", lambda p: 1.0, 0.5, shape_tex=r"1\ (\text{values are counts: any violation fails})",
                 provenance="EXACT implication (F_i <= F <= 1/4 < log 2 => p_label > 1/2): zero violations"),
     failure_prob=0.0,
+    scalings=(Scaling("m", 0.0, "report", grid=(64, 128), base={"L": 2, "n": 4, "d": 4, "T": 120, "eta_m": 6.0},
+                      series="first_hit", note="first step with F <= 1/4 at fixed eta m (T-part of bullet 4, reported)"),),
     dtype="float32",
     tags=("exact", "convergence", "cross_entropy"),
     notes=("GD on the summed softmax cross-entropy of B h_{i,L} (d = 4 classes, random labels). At every "
            "step where F <= 1/4 the misclassified samples are counted (values; EXACT: 0). extras exercised "
            "= 1 if the run reached F <= 1/4 (with eta_m in [4, 8] all calibration runs did, first hit at "
-           "step 30-95), first_hit, final_acc. The T-scaling part of bullet 4 (CPU~) is not encoded. "
+           "step 30-95), first_hit, final_acc. The T-scaling part of bullet 4 (CPU~) is only reported (m-scaling of "
+           "first_hit). "
            "The other losses of Theorem 5 are the claims AZLS-DNN/Thm5-PL (bullet 1), AZLS-DNN/Thm5-convex (bullet 2) "
            "and AZLS-DNN/Thm5-nonconvex-SGD (bullet 3)."),
 ))
@@ -632,12 +638,15 @@ THM6 = register(Claim(
                             "down to 0.35 at m = 16, L = 3: far from the lazy regime.)")),
     failure_prob=0.05,
     kind="surrogate",
+    scalings=(Scaling("m", 0.0, "report", grid=(32, 48), base={"L": 2, "n": 4, "d": 8, "T": 100, "eta_m": 0.75},
+                      series="rate", note="rate per step vs channel count at fixed eta m (reported)"),),
     dtype="float32",
     tags=("convergence", "gd", "trend", "cnn"),
     notes=("ConvNet of ovpmodel (assumptions, App. I not in the file: 1-D circular conv, kernel 3, He "
            "fan-out variance 2/(q m), W_L dense m x (d m)). m = channels, L = 2 only. At these tiny "
            "channel counts (32-48; 16 channels or L = 3 gave R^2 down to 0.35 in the first ci run) GD is far from the lazy regime (distance from init ≈ 1-2, rate ≈ 0.002-0.01 per step) "
-           "and log F is only roughly linear (R^2 0.87-0.99): a weak trend check."),
+           "and log F is only roughly linear (R^2 0.87-0.99): a weak trend check. Steps 1-2 of this architecture are "
+           "checked by AZLS-DNN/Thm6-CNN-Step1-2."),
 ))
 
 THM7 = register(Claim(
@@ -670,7 +679,8 @@ THM7 = register(Claim(
            "branch_c (c = 1/16, 1/2, 2 at L = 4): sensitivity in the results' scalings. With c = 2 (the plain-net variance) the depth blows the forward norm up and at the "
            "same eta m GD barely moves (rate ≈ 1e-4/step vs ≈ 0.04 for c = 2/L or 1/L^2 at L = 4, m = 128): "
            "the paper's 'appropriately chosen' initialisation matters; that is why c = 2 is reported, not "
-           "gated."),
+           "gated. Steps 1-2 of this architecture (forward band, sign changes) are checked by "
+           "AZLS-DNN/Thm7-ResNet-Step1-2, which also sweeps the branch scale."),
 ))
 
 # ----------------------------------------------------------------------------- Theorem 4
