@@ -85,7 +85,6 @@ FN3 = register(Claim(
                 provenance="explicit: m Var(b) = 1 exactly in law; the band +-0.3 is 4.8 standard "
                            "deviations of the estimate (sd = sqrt(2/m) = 0.0625 at m = 512)"),
     failure_prob=1e-3,
-    scalings=(Scaling("m", 0.0, "report", grid=(512, 1024), base={"d": 4}, note="m Var(b) = 1 at every width"),),
     dtype="float32",
     tags=("sanity", "init", "exact"),
     kind="sanity",
@@ -112,7 +111,7 @@ INTUITION = register(Claim(
                             "sd(||phi(Wy)||) = sqrt(5)/(2 sqrt m)) for the two norms and as +-25% for the "
                             "paper's '||DW||_2 ≈ 2'")),
     failure_prob=1e-3,
-    scalings=(Scaling("m", 0.0, "report", grid=(256, 1024), series="spec_DW",
+    scalings=(Scaling("m", 0.0, "report", grid=(256, 512), series="spec_DW",
                       note="||DW||_2 -> 1 + sqrt 2 (not 2) at every width: m-exponent ≈ 0"),),
     dtype="float32",
     tags=("sanity", "init", "spectral"),
