@@ -3,6 +3,7 @@ deliberately FALSE variants (sharpened constants/exponents, broken models) are r
 a counterexample.  Also unit checks of the private measures against ovpmodel."""
 
 import dataclasses
+import functools
 import math
 
 import pytest
@@ -222,3 +223,55 @@ def test_fn9_wrong_floor_fails():
     def wrong(point, ctx):
         return M.measure_fn9(point, ctx).values * 2
     _assert_fail(claims.check(_fast(C.FN9, id="AZLS-RNN/fn9-wrong", measure=wrong), profile="quick"))
+
+
+# ----------------------------------------------------------------------------- Theorems 3, 4, 1, 2
+
+
+def test_jacobian_matches_autograd_gradient():
+    """J^T r equals autograd's grad f for the residual r = B h - y* (Fact 2.5 via the Jacobian)."""
+    net = ElmanRNN(12, 3, 2, trials=2, seed=5, dtype=torch.float64)
+    x = torch.randn(2, 4, 3, dtype=torch.float64) / 2
+    y = torch.randn(2, 4, 2, dtype=torch.float64)
+    J = M.jacobian(net, x, net.W0)                                   # [K, n, L-1, d, m*m]
+    tr = net.trace(x)
+    r = (tr.out - y.transpose(0, 1).unsqueeze(0))[:, 1:].transpose(1, 2)   # [K, n, L-1, d]
+    G = torch.einsum("knle,knlep->kp", r, J).reshape(2, 12, 12)
+    _, Ga = net.grad(x, y)
+    assert M.rel_err(G, Ga).max() < 1e-12
+
+
+def test_thm3_sharpened_constants_fail():
+    lo = dataclasses.replace(C.T3_LOWER.bound, constant=C.T3_LOWER.bound.constant * 100)
+    _assert_fail(claims.check(_fast(C.T3_LOWER, id="AZLS-RNN/Thm3-lower-sharp", bound=lo), profile="quick"))
+    up = _fast(C.T3_UPPER, id="AZLS-RNN/Thm3-upper-sharp",
+               measure=M.pick("thm3u-sharp", functools.partial(M.measure_thm3_upper, c=C.C_T3_UP / 50), "value"))
+    _assert_fail(claims.check(up, profile="quick"))
+
+
+def _pin(claim, **vals):
+    """The claim's regime with some parameters pinned to one value (a corner of the regime)."""
+    out = []
+    for p in claim.regime:
+        out.append(claims.Choice(p.name, (vals[p.name],)) if p.name in vals else p)
+    return tuple(out)
+
+
+def test_thm4_sharpened_constant_fails():
+    """Semi-smoothness with a 20x smaller constant fails where the kink term is largest (L = 6, n = 4, r = 1)."""
+    b = dataclasses.replace(C.T4.bound, constant=C.T4.bound.constant / 20)
+    sharp = _fast(C.T4, id="AZLS-RNN/Thm4-sharp", bound=b, regime=_pin(C.T4, L=6, n=4, r=1.0, m=64))
+    _assert_fail(claims.check(sharp, profile="quick"))
+
+
+def test_thm1_thm2_sublinear_L_claim_is_rejected():
+    """'Iterations grow at most like sqrt(L)' is false (about L^1.7 measured): the L-trend check has power."""
+    for c in (C.T1, C.T2):
+        sc = dataclasses.replace(c.scalings[0], exponent=0.5, tolerance=0.0)
+        res = claims.check(_fast(c, id=c.id + "-sqrtL", examples=0, scalings=(sc,)), profile="quick")
+        assert res.verdict == "fail", res.message
+
+
+def test_thm1_sharpened_constant_fails():
+    b = dataclasses.replace(C.T1.bound, constant=0.02)
+    _assert_fail(claims.check(_fast(C.T1, id="AZLS-RNN/Thm1-sharp", bound=b), profile="quick"))

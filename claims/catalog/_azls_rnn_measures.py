@@ -427,8 +427,8 @@ def pick(name, fn, value_key):
     return measure
 
 
-def trace_rank_one(net: ElmanRNN, x: torch.Tensor, Y: torch.Tensor, V: torch.Tensor):
-    """Pre-activations of the Elman RNN at ``W~ + Y_c V_c^T`` for ``C`` rank-one candidates at once,
+def trace_rank_one(net: ElmanRNN, x: torch.Tensor, Y: torch.Tensor, V: torch.Tensor, W=None):
+    """Pre-activations of the Elman RNN at ``W + Y_c V_c^T`` (``W`` defaults to ``W~ = net.W0``) for ``C`` rank-one candidates at once,
     without forming the ``m x m`` perturbations (paper Sec. 2.1 recurrence).
 
     ``x [n, L, d_x]``; ``Y, V [K, C, m]`` (``W'_c = Y_c V_c^T``, so ``||W'_c||_2 = ||Y_c|| ||V_c||``).
@@ -439,7 +439,7 @@ def trace_rank_one(net: ElmanRNN, x: torch.Tensor, Y: torch.Tensor, V: torch.Ten
     x = net._input(x)                                               # [K, n, L, d_x]
     n, L = x.shape[1], x.shape[2]
     Ax = torch.matmul(x, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)   # [K, L, n, m]
-    Wt = net.W0.transpose(-1, -2)
+    Wt = (net.W0 if W is None else W).transpose(-1, -2)
     gs, h = [], None
     for l in range(L):
         if h is None:
@@ -645,3 +645,189 @@ def measure_fn9(point, ctx):
     f = torch.stack(fs)                                             # [T, K]
     ratio = (lb.unsqueeze(0) / f).max(0).values
     return Measurement(ratio, {"f_final_over_floor": f[-1] / lb, "f_init_over_floor": f[0] / lb})
+
+
+# ============================================================================ Theorem 3 (gradient bounds)
+
+
+def jacobian(net: ElmanRNN, x, W) -> torch.Tensor:
+    """Jacobian of all trained outputs ``B h_{i,a}`` (``a = 2..L``, every output coordinate e) with respect
+    to W, from Fact 2.5: ``J_{(i,a,e)} = sum_{s=2}^{a} v_s h_{i,s-1}^T`` with ``v_a = D_{i,a} B^T e`` and
+    ``v_s = D_{i,s} W^T v_{s+1}``.  Returns ``J [K, n, L-1, d, m*m]`` (dense; for m <= 256)."""
+    tr = net.trace(x, W)
+    K, L, n, m = tr.g.shape
+    D = tr.D.to(W.dtype)
+    d = net.d
+    Bt = net.B.unsqueeze(1)                                          # [K, 1, d, m]
+    J = torch.zeros(K, n, L - 1, d, m, m, dtype=W.dtype, device=W.device)
+    for a in range(2, L + 1):
+        v = D[:, a - 1].unsqueeze(2) * Bt                            # [K, n, d, m]
+        acc = torch.einsum("knem,knp->knemp", v, tr.h[:, a - 2])
+        for s in range(a - 1, 1, -1):
+            v = D[:, s - 1].unsqueeze(2) * torch.matmul(v.reshape(K, n * d, m), W).reshape(K, n, d, m)
+            acc = acc + torch.einsum("knem,knp->knemp", v, tr.h[:, s - 2])
+        J[:, :, a - 2] = acc
+    return J.reshape(K, n, L - 1, d, m * m)
+
+
+def ntk_extremes(net: ElmanRNN, x, W):
+    """``2 lambda_min(J J^T)/m``, ``2 lambda_max(J J^T)/m`` and the per-sample ``max_i 2 lambda_max(J_i J_i^T)/m``
+    (``[K]`` each).  For a sum-of-squares loss ``f = 1/2||r||^2`` with ``grad f = J^T r`` and ARBITRARY targets
+    (Theorem 3 quantifies over y*), ``min_{y*} ||grad f||_F^2/(m f) = 2 lambda_min(JJ^T)/m`` and
+    ``max_{y*} = 2 lambda_max/m``; for a single ``f_i`` the worst y* puts the residual on sample i only."""
+    J = jacobian(net, x, W)
+    K, n = J.shape[0], J.shape[1]
+    Jf = J.reshape(K, -1, J.shape[-1])
+    G = Jf @ Jf.mT
+    ev = torch.linalg.eigvalsh(G)
+    Ji = J.reshape(K, n, -1, J.shape[-1])
+    evi = torch.linalg.eigvalsh(Ji @ Ji.mT)                            # [K, n, P]
+    m = net.m
+    return 2 * ev[:, 0].clamp_min(0) / m, 2 * ev[:, -1] / m, (2 * evi[..., -1] / m).max(1).values
+
+
+def thm3_points(net: ElmanRNN, x, ctx, Delta: float):
+    """The W's of the ball ``||W - W~||_2 <= Delta/sqrt m`` at which Theorem 3 is evaluated: W~, the
+    targeted sign-flip point (max-count construction at the middle step
+    of sample 0) and the forward-gradient-ascent point of :func:`rank_one_ascent`."""
+    tr = net.trace(x)
+    om = Delta / math.sqrt(net.m)
+    L = tr.g.shape[1]
+    Y, V = targeted_candidates(tr, om)
+    c = (L - 2) // 2
+    Wt = Y[:, c].unsqueeze(-1) * V[:, c].unsqueeze(-2)
+    Y3, V3 = rank_one_ascent(net, x, tr.g, om, ctx)
+    Wa = Y3[:, 0].unsqueeze(-1) * V3[:, 0].unsqueeze(-2)
+    return {"init": net.W0, "targeted": net.W0 + Wt, "ascent": net.W0 + Wa}
+
+
+def measure_thm3(point, ctx):
+    """Theorem 3 at the points of :func:`thm3_points` on first-token-delta-separated data (the pair (0, 1)
+    at distance exactly delta, shared tails: the worst case of Asm. 2.1) with worst-case targets.
+    Returns a dict: ``lower`` = min over points of ``2 lambda_min/m``, ``upper`` = max over points of
+    ``2 lambda_max/m``, ``upper_per_sample`` and, for reference, the value at W~ for random N(0,1) targets."""
+    net = make_net(point, ctx)
+    delta = float(point["delta"])
+    x = make_data(point, ctx, shared_tail=True, close_delta=delta)
+    pts = thm3_points(net, x, ctx, float(point.get("Delta", 1.0)))
+    lo, up, ups = [], [], []
+    out = {}
+    for name, W in pts.items():
+        a, b, c = ntk_extremes(net, x, W)
+        lo.append(a), up.append(b), ups.append(c)
+        out["lower_" + name] = a
+    n, L = x.shape[0], x.shape[1]
+    y = random_targets(net, n, L, ctx)
+    f, G = net.grad(x, y)
+    out["q_random_targets_init"] = G.flatten(1).pow(2).sum(1) / (net.m * f)
+    out["lower"] = torch.stack(lo).min(0).values
+    out["upper"] = torch.stack(up).max(0).values
+    out["upper_per_sample"] = torch.stack(ups).max(0).values
+    return out
+
+
+def measure_thm3_upper(point, ctx, c: float = 1.0):
+    """Theorem 3 upper bound: ``max(upper/(c n L^4), upper_per_sample/(c L^4))`` (see :func:`measure_thm3`)."""
+    r = dict(_CACHE.get(_key("thm3", point, ctx), lambda: measure_thm3(point, ctx)))
+    n, L = int(point["n"]), int(point["L"])
+    r["value"] = torch.maximum(r["upper"] / (c * n * L ** 4), r["upper_per_sample"] / (c * L ** 4))
+    return r
+
+
+# ============================================================================ Theorem 4 (semi-smoothness)
+
+
+def loss_from_g(net: ElmanRNN, g: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``f = 1/2 sum_i sum_{l>=2} ||B h_{i,l} - y*_{i,l}||^2`` from pre-activations ``g [K, C, L, n, m]`` and
+    targets ``y [K, n, L, d]``: ``[K, C]``."""
+    out = torch.einsum("kclnm,kdm->kclnd", g.clamp_min(0), net.B)
+    yk = y.transpose(1, 2).unsqueeze(1)                              # [K, 1, L, n, d]
+    return 0.5 * (out[:, :, 1:] - yk[:, :, 1:]).pow(2).sum(dim=(2, 3, 4))
+
+
+def measure_thm4(point, ctx):
+    """Theorem 4 at ``W^ = W~ + (random point of the ball Delta/sqrt m)`` with random N(0,1) targets:
+    ``R = f(W^ + W') - f(W^) - <grad f(W^), W'>`` for ``||W'||_2 = r/sqrt m``.  W' candidates: +- the
+    targeted sign-flip construction at W^ at every step l* of sample 0 (rank one) and a random Gaussian
+    direction.  value = max over candidates of ``R / (m^{1/3} sqrt(f(W^)) ||W'|| + m ||W'||^2)``."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    n, L, m = x.shape[0], x.shape[1], net.m
+    y = random_targets(net, n, L, ctx)
+    Wb = net.W0 + random_ball(net, float(point["Delta"]) / math.sqrt(m), ctx, offset="thm4-base")
+    om = float(point["r"]) / math.sqrt(m)
+    f0, G = net.grad(x, y, Wb)
+    tr = net.trace(x, Wb)
+    Y, V = targeted_candidates(tr, om)
+    Y, V = torch.cat([Y, -Y], 1), torch.cat([V, V], 1)
+    fY = loss_from_g(net, trace_rank_one(net, x, Y, V, W=Wb), y)      # [K, C]
+    lin = torch.einsum("kcm,kmp,kcp->kc", Y, G, V)
+    nrm = Y.norm(dim=-1) * V.norm(dim=-1)
+    R = fY - f0.unsqueeze(1) - lin
+    den = m ** (1 / 3) * f0.sqrt().unsqueeze(1) * nrm + m * nrm.pow(2)
+    q_adv = (R / den).max(1).values
+    Wr = random_ball(net, om, ctx, offset="thm4-dir")
+    fr = net.loss(x, y, Wb + Wr)
+    Rr = fr - f0 - (G * Wr).sum(dim=(1, 2))
+    nr = om
+    q_r = Rr / (m ** (1 / 3) * f0.sqrt() * nr + m * nr ** 2)
+    Radv = R.max(1).values
+    return Measurement(torch.maximum(q_adv, q_r),
+                       {"q_adversarial": q_adv, "q_random": q_r, "R_adversarial": Radv.clamp_min(1e-300),
+                        "R_random": Rr, "R_adv_over_first_order": Radv / (f0.sqrt() * om),
+                        "f": f0})
+
+
+# ============================================================================ Theorems 1 and 2 (GD / SGD)
+
+
+def run_descent(point, ctx, sgd: bool = False):
+    """GD ``W <- W - eta grad f(W)`` (Theorem 1) or SGD ``W <- W - eta grad f_i(W)`` with ``i`` uniform in
+    [n], independently per trial (Theorem 2), from W~, for ``T = point["T"]`` steps with the paper's
+    step-size shape ``eta = eta_m / (m n L^4)`` (Theorem 1: ``eta = Theta~(delta/(m poly(n,d,L)))``; the
+    ``n L^4`` is the calibrated growth of ``lambda_max(J J^T)/m``, see Thm3-upper).  Data: random
+    delta-separated first tokens (``data.rnn_sequences(delta=...)``), random N(0,1) targets.
+
+    Returns a dict of ``[K]`` tensors: the linear rate ``rate`` = -(slope of log f over the second half),
+    ``t100`` = log(100)/rate (iterations to shrink f by 100x at that rate), ``r2`` (linearity of log f in t
+    on the second half), ``final_ratio`` = f(T)/f(0)."""
+    net = make_net(point, ctx)
+    n, L, d_x = int(point["n"]), int(point["L"]), int(point.get("d_x", 4))
+    x = _data.rnn_sequences(n, L, d_x, delta=float(point["delta"]), generator=ctx.generator("data"),
+                            device=ctx.device, dtype=torch.float64).to(ctx.dtype)
+    y = random_targets(net, n, L, ctx)
+    m, T = net.m, int(point["T"])
+    eta = float(point.get("eta_m", 3.0)) / (m * n * L ** 4)
+    gen = ctx.generator("sgd")
+    W, fs = net.W0, []
+    ar = torch.arange(net.trials, device=ctx.device)
+    for t in range(T + 1):
+        if sgd:
+            # the full objective is only needed at t = 0 and on the fitted second half
+            f_t = net.loss(x, y, W) if (t == 0 or t >= T // 2) else torch.ones(net.trials, dtype=W.dtype, device=W.device)
+            i = torch.randint(n, (net.trials,), generator=gen, device=ctx.device)
+            xb = x[i].unsqueeze(1)                                       # [K, 1, L, d_x]
+            yb = y[ar, i].unsqueeze(1)                                   # [K, 1, L, d]
+            _, G = net.grad(xb, yb, W)
+        else:
+            f_t, G = net.grad(x, y, W)
+        fs.append(f_t.detach())
+        W = W - eta * G
+    lf = torch.log(torch.stack(fs).clamp_min(1e-300))                    # [T+1, K]
+    h = T // 2
+    t = torch.arange(h, T + 1, dtype=lf.dtype, device=lf.device)
+    tc = t - t.mean()
+    seg = lf[h:]
+    slope = (tc.unsqueeze(1) * (seg - seg.mean(0))).sum(0) / tc.pow(2).sum()
+    fit = seg.mean(0) + slope * tc.unsqueeze(1)
+    r2 = 1 - (seg - fit).pow(2).sum(0) / (seg - seg.mean(0)).pow(2).sum(0).clamp_min(1e-300)
+    rate = (-slope).clamp_min(1e-12)
+    return {"rate": rate, "t100": math.log(100.0) / rate, "r2": r2, "final_ratio": (lf[-1] - lf[0]).exp(),
+            "f0": lf[0].exp()}
+
+
+def _descent_value(point, ctx, sgd: bool, c: float):
+    r = run_descent(point, ctx, sgd=sgd)
+    n, L, delta = int(point["n"]), int(point["L"]), float(point["delta"])
+    r["value_sgd" if sgd else "value_gd"] = r["t100"] * delta ** 2 / (c * n * L ** 4)
+    return r
