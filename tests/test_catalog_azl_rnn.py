@@ -21,7 +21,7 @@ EXPECTED_IDS = {
     *(f"AZL-RNN/B.1{x}" for x in "abcdefghijk"), "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/D.1b",
     "AZL-RNN/E.1-1", "AZL-RNN/E.1-2", "AZL-RNN/E.1-3", "AZL-RNN/E.1-4",
     "AZL-RNN/F.1a", "AZL-RNN/F.1b", "AZL-RNN/F.1c", "AZL-RNN/Lem6.1", "AZL-RNN/Lem6.2", "AZL-RNN/Lem8.1",
-    "AZL-RNN/Thm1",
+    "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
 }
 
 
@@ -202,3 +202,43 @@ def test_false_thm1_rate_fails():
     bad = dataclasses.replace(c, id=c.id + "/rate", kind="conjecture", scalings=(sc,), examples=0)
     r = _fails(bad)
     assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+# ----------------------------------------------------------------------------- Lemma D.1, Prop D.2, Fact D.3
+
+
+def test_false_paper_recursion_two_sided_fails():
+    """AZL-RNN/D.1a-zeta_d with the PAPER's recursion in place of the corrected one is rejected
+    (measured / paper ~ 2): the factor-2 discrepancy of CLAIMS.md D.1a."""
+    c = C["AZL-RNN/D.1a-zeta_d"]
+    bad = dataclasses.replace(c, id=c.id + "/paper", kind="conjecture",
+                              measure=M._pick("d1", M.measure_d1, "measured_over_paper_recursion"))
+    r = _fails(bad)
+    assert r.counterexample["max_ratio"] > 1.0 and r.counterexample["min_ratio"] > 1.0
+
+
+def test_false_d1c_exponent_fails():
+    """Lemma D.1(c): claiming the backward change vanishes like eps_x^{1} (faster than the measured ~1/2)
+    is falsified by the eps_x sweep."""
+    c = C["AZL-RNN/D.1c"]
+    sc = dataclasses.replace(c.scalings[0], exponent=1.0, tolerance=0.0)
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(sc,), examples=0)
+    r = _fails(bad)
+    assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+def test_false_propd2_proof_range_fails():
+    """Prop. D.2's PROOF claims derivative <= 1/2 for beta in [0, 0.9]: false (0.74 at x = 0.81)."""
+    c = C["AZL-RNN/PropD.2-ii"]
+    bad = dataclasses.replace(c, id=c.id + "/proof-range", kind="conjecture",
+                              regime=(claims.Choice("x_max", (0.81,)),))
+    r = _fails(bad)
+    assert r.counterexample["max_ratio"] > 1.4
+
+
+def test_false_factd3_halved_bound_fails():
+    """Fact D.3: the greedy worst case reaches > 1/2 of the bound, so half the bound is falsified."""
+    c = C["AZL-RNN/FactD.3"]
+    bad = dataclasses.replace(c, id=c.id + "/half", kind="conjecture",
+                              bound=dataclasses.replace(c.bound, constant=0.5))
+    assert _fails(bad).counterexample is not None

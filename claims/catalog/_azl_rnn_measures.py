@@ -862,3 +862,83 @@ def _measure_thm1(point, ctx):
         "excess_zero_predictor": zero,
         "excess_last": last, "train_avg": train_sum / T, "Delta": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m),
         "eta_times_m": eta * m, "T": float(T)})
+
+
+# ----------------------------------------------------------------------------- D.1c, Prop D.2-ii, Fact D.3
+
+
+def measure_d1c(point, ctx):
+    """Lemma D.1(c): ``max_{i <= j} ||Back^(0)_{i->j} - Back_{i->j}||_2 / sqrt(m)`` (the sup over u is the
+    spectral norm of a d x m matrix, exact), ``Back^(0)`` on the null sequence ``x^(0)`` with the same
+    W, A, B; extras: the same divided by ``||Back_{i->j}||_2`` (relative change), and the raw norm."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    tr0 = net.trace(null_x(point, ctx, n))
+    Bk, Bk0 = backs(net, tr, net.W0), backs(net, tr0, net.W0)
+    mask = torch.ones(L, L, dtype=torch.bool, device=Bk.device).triu()   # i <= j
+    dn = spec_rows(Bk0 - Bk).amax(-1).masked_fill(~mask, 0)                # [K, L, L]
+    bn = spec_rows(Bk).amin(-1).clamp_min(1e-30)
+    raw = dn.amax(dim=(1, 2))
+    # "normalized" feeds the eps_x log-log fit: a trial without any flip (possible at tiny eps_x m) is
+    # floored at 1e-4 (it can only steepen the slope; the relation there is at_least)
+    return Measurement(raw / math.sqrt(m), {"raw": raw, "rel": (dn / bn).amax(dim=(1, 2)),
+                                            "normalized": (raw / math.sqrt(m)).clamp_min(1e-4)})
+
+
+def measure_propd2_ii(point, ctx):
+    """Prop. D.2, second bullet: the Lipschitz constant of ``x -> zeta_c(sqrt x)`` on ``[0, x_max]``,
+    as the max difference quotient over a 20001-point grid of the exact closed form (float64), and
+    the exact derivative ``(pi - arcsin sqrt x) / (2 pi sqrt(1-x))`` (extras).  extras also give the
+    max derivative on ``[0, 0.81]`` (beta <= 0.9), where the PROOF claims ``0.3 <= deriv <= 0.5``."""
+    xm = float(point["x_max"])
+    xs = torch.linspace(0.0, xm, 20001, dtype=torch.float64)
+    z = zeta_c(xs.sqrt())
+    q = ((z[1:] - z[:-1]) / (xs[1:] - xs[:-1])).abs().max()
+
+    def deriv(x):
+        return (math.pi - torch.asin(x.sqrt())) / (2 * math.pi * (1 - x).sqrt())
+
+    x9 = torch.linspace(0.0, 0.81, 8101, dtype=torch.float64)
+    K = ctx.trials
+    return Measurement(torch.full((K,), float(q), dtype=torch.float64), {
+        "exact_deriv_max": float(deriv(xs).max()), "exact_deriv_min": float(deriv(xs).min()),
+        "proof_range_deriv_max_beta_le_0.9": float(deriv(x9).max()),
+        "proof_range_deriv_min_beta_le_0.9": float(deriv(x9).min())})
+
+
+def measure_factd3(point, ctx):
+    """Fact D.3 (deterministic): for ``x, y in R^m`` and every ``s`` with
+    ``#{k : |x_k| <= s/q} <= s m``, the sign flips satisfy ``#{k : 1[x_k>=0] != 1[y_k>=0]} <= s m +
+    ||x - y||^2 q^2 / s^2``.  ``x ~ N(0, 2/m)`` per coordinate (a pre-activation ``g_l`` of Lemma
+    B.1, ``q = sqrt m``); ``y`` from the GREEDY worst case (flip the smallest ``|x_k|`` first, each
+    just past 0, until ``||x - y|| = tau`` is spent) and from a random direction of the same norm.
+    values: max over both and over 64 log-spaced ``s in [1/m, 1]`` where the premise holds of
+    flips / bound (<= 1); extras: flips, the optimized-s bound and ``m^{2/3} (q tau)^{2/3}``."""
+    K, m, tau = ctx.trials, int(point["m"]), float(point["tau"])
+    q = math.sqrt(m)
+    g = ctx.generator("x")
+    x = torch.randn(K, m, generator=g, dtype=torch.float64, device=ctx.device) * math.sqrt(2.0 / m)
+    ax, order = x.abs().sort(dim=1)
+    cum = (ax * ax).cumsum(1)                                            # cost of flipping the k smallest
+    kflip = (cum <= tau * tau).sum(1)                                    # [K]
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(m, device=ctx.device).expand(K, m))
+    sel = rank < kflip.unsqueeze(1)
+    y_g = torch.where(sel, -torch.sign(x) * 1e-300, x)                   # just past 0 (sign flipped)
+    r = torch.randn(K, m, generator=g, dtype=torch.float64, device=ctx.device)
+    y_r = x + tau * r / r.norm(dim=1, keepdim=True)
+    s = torch.logspace(math.log10(1.0 / m), 0.0, 64, dtype=torch.float64, device=ctx.device)   # [S]
+    small = (x.abs().unsqueeze(-1) <= s / q).sum(1).to(torch.float64)    # [K, S]
+    prem = small <= s * m
+    worst, flips_all = torch.zeros(K, dtype=torch.float64), {}
+    for tag, y in (("greedy", y_g), ("random", y_r)):
+        fl = ((x >= 0) != (y >= 0)).sum(1).to(torch.float64)             # [K]
+        d2 = ((x - y) ** 2).sum(1)
+        bnd = s * m + d2.unsqueeze(-1) * q * q / (s * s)                  # [K, S]
+        ratio = torch.where(prem, fl.unsqueeze(-1) / bnd, torch.zeros_like(bnd)).amax(-1)
+        worst = torch.maximum(worst, ratio)
+        flips_all[tag + "_flips"] = fl
+        flips_all[tag + "_best_bound"] = torch.where(prem, bnd, torch.full_like(bnd, math.inf)).amin(-1)
+        flips_all[tag + "_ratio"] = ratio
+    return Measurement(worst, {**flips_all, "premise_s_count": prem.sum(-1).to(torch.float64),
+                               "m23_qtau23": (m ** (2 / 3)) * (q * tau) ** (2 / 3)})
