@@ -34,7 +34,7 @@ table.kv th { color: var(--mut); font-weight: 600; white-space: nowrap; }
 .meta { display: grid; grid-template-columns: 1fr 1fr; gap: 4px 32px; }
 table.grid { width: 100%; font-size: 13px; }
 table.grid th, table.grid td { border-bottom: 1px solid var(--bd); padding: 4px 6px; text-align: left; vertical-align: top; }
-table.grid th { background: var(--bg2); position: sticky; top: 0; }
+table.grid th { background: var(--bg2); position: sticky; top: 0; white-space: nowrap; }
 table.grid td.num, table.grid th.num { text-align: right; white-space: nowrap; }
 table.ex td:nth-child(n+4):nth-child(-n+7) { text-align: right; white-space: nowrap; }  /* numbers of the examples table */
 .js table.sortable th { cursor: pointer; user-select: none; }
