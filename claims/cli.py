@@ -52,7 +52,8 @@ class _UsageError(Exception):
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paper", help="paper file name or key (azls_dnn, zczg, ...)")
     p.add_argument("--family", help="claim family (fc, rnn, ...)")
-    p.add_argument("-k", dest="substr", help="only claims whose id contains this substring")
+    p.add_argument("-k", dest="substr",
+                   help="only claims whose id contains this substring (comma-separated: any of them)")
 
 
 def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
@@ -118,7 +119,8 @@ def _select(args) -> list:
 
     cl = catalog.all_claims(paper=args.paper, family=args.family)
     if args.substr:
-        cl = [c for c in cl if args.substr.lower() in c.id.lower()]
+        subs = [x.strip().lower() for x in args.substr.split(",") if x.strip()]
+        cl = [c for c in cl if any(x in c.id.lower() for x in subs)]
     return cl
 
 

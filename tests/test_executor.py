@@ -52,6 +52,15 @@ def _strip(d):
     return d
 
 
+def _diff(a, b, path=""):
+    """Paths where two JSON-like values differ (for a readable assertion message)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [p for k in sorted(set(a) | set(b)) for p in _diff(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [p for i, (u, v) in enumerate(zip(a, b)) for p in _diff(u, v, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {str(a)[:120]} != {str(b)[:120]}"]
+
+
 def _serial():
     sweep = claims.sweep(GRAM, POINTS, seed=7, profile=FAST)
     check = claims.check(GRAM, profile=FAST, seed=3)
@@ -111,7 +120,7 @@ def test_check_with_inprocess_executor_equals_plain_check(serial):
     _, ref = serial
     with open_executor("inprocess") as ex:
         r = claims.check(GRAM, profile=FAST, seed=3, executor=ex)
-    assert _strip(r.to_dict()) == _strip(ref.to_dict())
+    assert _strip(r.to_dict()) == _strip(ref.to_dict()), _diff(_strip(r.to_dict()), _strip(ref.to_dict()))
     assert r.verdict == "pass" and r.scalings[0]["verdict"] == "ok", r.message
 
 
@@ -138,8 +147,10 @@ def test_dask_local_cluster_matches_serial_exactly(serial, tmp_path):
         cal = claims.calibrate([GRAM_FALSE], 2, profile=FAST, executor=ex)
     assert got == sweep                                                  # bit-for-bit: same values lists
     assert _strip(r.to_dict()) == _strip(ref.to_dict())
-    assert [_strip(x.to_dict()) for x in run.results] == [_strip(x.to_dict()) for x in serial_run.results]
-    assert [x.verdict for x in run.results] == ["pass", "fail"] and run.complete
+    assert run.complete, run.interrupted
+    a, b = [_strip(x.to_dict()) for x in run.results], [_strip(x.to_dict()) for x in serial_run.results]
+    assert a == b, _diff(a, b)
+    assert [x.verdict for x in run.results] == ["pass", "fail"]
     assert claims.read_results(tmp_path / "r.json")["run"]["planned"] == ["EXE/gram", "EXE/gram-false"]
     key = lambda u: (u["claim_id"], u["seed"], u["verdict"], u["tightness"])  # noqa: E731
     assert [key(u) for u in cal["runs"]] == [key(u) for u in serial_cal["runs"]]
