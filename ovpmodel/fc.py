@@ -118,23 +118,27 @@ class FCNet:
         h = torch.relu(g[:, 0])
         hs = [h]
         for l in range(1, self.L + 1):
-            g[:, l] = self._layer_pre(W, l, h)
+            g[:, l] = self._layer_pre(W[:, l - 1], h)
             h = torch.relu(g[:, l])
             hs.append(h)
         H = torch.stack(hs, dim=1)
         D = g >= 0
         return Trace(g=g, h=H, D=D, out=torch.matmul(H[:, -1], self.B.transpose(-1, -2)))
 
-    def _layer_pre(self, W, l, h):
-        return self._layer(W[:, l - 1], h)
+    def _layer_pre(self, W_l, h):
+        """Pre-activation of a trained layer from its weight ``W_l [K, m, m]``."""
+        return self._layer(W_l, h)
 
     def forward(self, x: torch.Tensor, W: torch.Tensor | None = None) -> torch.Tensor:
         """Outputs ``y_i = B h_{i,L}``, ``[K, n, d_out]`` (differentiable in ``W``)."""
         x = self._input(x)
         W = self._weights(W)
         h = torch.relu(torch.matmul(x, self.A.transpose(-1, -2)))
-        for l in range(1, self.L + 1):
-            h = torch.relu(self._layer_pre(W, l, h))
+        # one view per layer via unbind: autograd's backward then STACKS the L layer
+        # gradients once, where W[:, l - 1] would scatter each into its own zero-filled
+        # [K, L, m, m] tensor (L full-size allocations; 3x slower backward at m = 1024)
+        for l, W_l in enumerate(W.unbind(1), start=1):
+            h = torch.relu(self._layer_pre(W_l, h))
         return torch.matmul(h, self.B.transpose(-1, -2))
 
     def loss(self, x, y_star, W=None) -> torch.Tensor:
@@ -319,8 +323,8 @@ class ResNet(FCNet):
         self.W0 = _gauss((K, L, m, m), self.branch_var / m, gen, dev, dt)
         self.B = _gauss((K, self.d_out, m), 1.0 / self.d_out, gen, dev, dt)
 
-    def _layer_pre(self, W, l, h):
-        return h + self._layer(W[:, l - 1], h)
+    def _layer_pre(self, W_l, h):
+        return h + self._layer(W_l, h)
 
     def back_operator(self, tr, l, W=None):
         raise NotImplementedError("Back operators of the residual net are (I + W_l) products; "

@@ -21,9 +21,21 @@ Contents
 from __future__ import annotations
 
 import math
+import os
 from typing import Callable, Sequence
 
-import torch
+# Large CPU tensors (weights [K, L, m, m], their gradients, Lanczos bases) are
+# allocated fresh many times per claim; on the machines this was tuned on (VMs), the
+# first touch of freshly mmap-ed 4 KB pages cost more than the GEMMs that fill them
+# (a [16, 1024, 1024] float32 weight gradient: 0.11 s, of which the bmm is 0.03 s).
+# PyTorch's CPU allocator asks for transparent huge pages (madvise(MADV_HUGEPAGE), for
+# allocations >= 2 MB) when THP_MEM_ALLOC_ENABLE=1; it reads the variable once, at its
+# first large allocation, so it is set here, on import of ovpmodel, unless the user
+# set it (THP_MEM_ALLOC_ENABLE=0 opts out).  No effect on numerics; no effect where
+# the kernel's THP mode is "never" or on GPU tensors.  See docs/performance.md.
+os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+
+import torch  # noqa: E402
 
 from ._checks import check_in_range, check_positive_int
 
