@@ -611,7 +611,7 @@ def _claim_view(r: dict, idx: int) -> dict:
 def _commit(doc: dict, path: str | None, git_commit: str | None) -> str:
     if git_commit:
         return git_commit
-    for keys in (("git_commit",), ("commit",), ("git", "commit")):
+    for keys in (("git_commit",), ("commit",), ("git", "commit"), ("run", "git_commit"), ("run", "commit")):
         v = _get(doc, *keys)
         if isinstance(v, str) and v:
             return v
@@ -624,6 +624,15 @@ def _commit(doc: dict, path: str | None, git_commit: str | None) -> str:
         if h:
             return f"{h} (at render time)"
     return DASH
+
+
+def _missing(doc: dict) -> list[str]:
+    """Claims the run planned (``run.planned``) that have no result in the file."""
+    planned = _get(doc, "run", "planned")
+    if not isinstance(planned, list):
+        return []
+    have = {_s(r.get("claim_id") or _get(r, "claim", "id")) for r in doc.get("results") or [] if isinstance(r, dict)}
+    return [_s(p) for p in planned if _s(p) not in have]
 
 
 def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
@@ -661,6 +670,7 @@ def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
         "created": _s(doc.get("created")),
         "rendered": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "complete": doc.get("complete", True) is not False,
+        "missing": _missing(doc),
         "counts": counts, "total": len(rs),
         "profile": profile,
         "seeds": _join([r.get("seed") for r in rs]),

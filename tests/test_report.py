@@ -332,3 +332,11 @@ def test_tick_labels_distinct_and_exact():
     assert _tick_labels([0.01, 0.1, 1, 10]) == ["0.01", "0.1", "1", "10"]
     labels = _tick_labels([1.0425, 1.045, 1.0475])
     assert len(set(labels)) == 3
+
+
+def test_incomplete_banner_lists_missing_planned_claims(tmp_path):
+    doc = make_results(complete=False)
+    doc["run"] = {"planned": [r["claim_id"] for r in doc["results"]] + ["NOT/run-yet", "ALSO/<b>missing</b>"]}
+    html = report.build_html(doc)
+    assert "Incomplete run" in html and "2 of the planned claims have no result" in html
+    assert "NOT/run-yet" in html and "ALSO/&lt;b&gt;missing&lt;/b&gt;" in html

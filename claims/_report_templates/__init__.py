@@ -163,7 +163,8 @@ REPORT = r"""<!DOCTYPE html>
 <h1>Over-parameterization claim report</h1>
 <div class="sub">results file <code>{{ h.source_name }}</code> · created {{ h.created }} · rendered {{ h.rendered }}</div>
 {% if not h.complete %}<div class="banner"><b>Incomplete run.</b> The results file says the run did not finish
-(interrupted or failed); claims that had not finished are missing from this report.</div>{% endif %}
+(interrupted or failed); claims that had not finished are missing from this report{% if h.missing %}:
+{{ h.missing|length }} of the planned claims have no result (<span class="mono small">{{ h.missing|join(", ") }}</span>){% endif %}.</div>{% endif %}
 
 <div class="counts">
 {% for v in verdicts %}<div class="count {{ v }}"><b>{{ h.counts[v] }}</b>{{ v }}</div>{% endfor %}
