@@ -22,6 +22,7 @@ EXPECTED_IDS = {
     "AZL-RNN/E.1-1", "AZL-RNN/E.1-2", "AZL-RNN/E.1-3", "AZL-RNN/E.1-4",
     "AZL-RNN/F.1a", "AZL-RNN/F.1b", "AZL-RNN/F.1c", "AZL-RNN/Lem6.1", "AZL-RNN/Lem6.2", "AZL-RNN/Lem8.1",
     "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
+    "AZL-RNN/Lem7.1", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1a", "AZL-RNN/ClaimG.1b", "AZL-RNN/Lem6.3",
 }
 
 
@@ -59,7 +60,8 @@ def test_zeta_c_closed_form_and_recursions():
 
 
 TRUE_QUICK = ["AZL-RNN/Lem7.1-identity", "AZL-RNN/(5.1)", "AZL-RNN/PropD.2-i", "AZL-RNN/B.1a", "AZL-RNN/B.1g",
-              "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/Lem8.1"]
+              "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/Lem8.1", "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d",
+              "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1b"]
 
 
 @pytest.mark.parametrize("cid", TRUE_QUICK)
@@ -242,3 +244,42 @@ def test_false_factd3_halved_bound_fails():
     bad = dataclasses.replace(c, id=c.id + "/half", kind="conjecture",
                               bound=dataclasses.replace(c.bound, constant=0.5))
     assert _fails(bad).counterexample is not None
+
+
+# ----------------------------------------------------------------------------- Lemma 7.1, existence surrogates
+
+
+def _sharp(cid, factor):
+    c = C[cid]
+    return dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture", scalings=(),
+                               bound=dataclasses.replace(c.bound, constant=c.bound.constant * factor))
+
+
+def test_false_lem71_radius_fails():
+    """Lemma 7.1 surrogate: a 10x smaller ball (sqrt(m) ||W'_T||_F <= 0.035 T) is falsified."""
+    assert _fails(_sharp("AZL-RNN/Lem7.1", 0.1)).counterexample is not None
+
+
+def test_false_lem54_fit_fails():
+    """Lemma 5.4 surrogate: claiming the min-norm linear network is within 5% of F* on fresh x* fails."""
+    assert _fails(_sharp("AZL-RNN/Lem5.4", 0.05)).counterexample is not None
+
+
+def test_false_claimg1a_norm_rate_fails():
+    """Claim G.1a surrogate: ||W*||_F ~ m^{-3/2} (sqrt(m)||W*||_F ~ 1/m) is too fast: falsified."""
+    c = C["AZL-RNN/ClaimG.1a"]
+    sc = dataclasses.replace(c.scalings[0], exponent=-1.0, tolerance=0.0)
+    r = _fails(dataclasses.replace(c, id=c.id + "/rate", kind="conjecture", scalings=(sc,), examples=0))
+    assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+def test_false_claimg1b_lower_constant_fails():
+    """Claim G.1b: d C_{i->j,s} >= 1 (above the observed minima, ~0.2-0.6) is falsified."""
+    c = C["AZL-RNN/ClaimG.1b"]
+    bad = dataclasses.replace(c, id=c.id + "/sharp", kind="conjecture",
+                              bound=dataclasses.replace(c.bound, constant=1.0))
+    assert _fails(bad).counterexample is not None
+
+
+def test_false_lem63_constant_fails():
+    assert _fails(_sharp("AZL-RNN/Lem6.3", 0.1)).counterexample is not None

@@ -785,9 +785,21 @@ class _intra_op_threads:
         return False
 
 
+_THM1_CACHE = _Cache(size=24)
+
+
 def measure_thm1(point, ctx):
-    with _intra_op_threads(1):
-        return _measure_thm1(point, ctx)
+    """Cached (``AZL-RNN/Thm1`` and ``AZL-RNN/Lem7.1`` share the SGD runs): see :func:`_measure_thm1`."""
+    def run():
+        with _intra_op_threads(1):
+            return _measure_thm1(point, ctx)
+    return _THM1_CACHE.get(_key("thm1", point, ctx), run)
+
+
+def measure_lem71(point, ctx):
+    """Lemma 7.1 (Q2/Q3 of CLAIMS.md) from the same SGD runs: values ``sqrt(m) ||W'_T||_F / T``."""
+    out = measure_thm1(point, ctx)
+    return Measurement(out.extras["Delta_over_T"], out.extras)
 
 
 def _measure_thm1(point, ctx):
@@ -841,12 +853,16 @@ def _measure_thm1(point, ctx):
     W = net.W0.clone()                                                  # W0 + W'_t, W'_0 = 0
     risk_sum = torch.zeros(K, device=ctx.device, dtype=ctx.dtype)
     train_sum = torch.zeros_like(risk_sum)
+    gmax = torch.zeros_like(risk_sum)
     for t in range(T):
         i = idx[t]
         o, U, H, out_t = obj_and_grad(net, ax[ar, :, i], y[ar, i], W, lam, extra=axt[:, :, t:t + 1])
         # fresh sample t evaluated at W'_t (before the step): unbiased for E_D Obj(W'_t)
         risk_sum += _abs_gauss_mean(out_t[:, :, 0, 0] - Ft[:, t], sigma).sum(1)
         train_sum += o
+        # ||grad||_F^2 = ||U^T H||_F^2 = sum_{l,l'} (U_l . U_l')(H_l . H_l') without forming the m x m matrix
+        gn = ((U @ U.transpose(1, 2)) * (H @ H.transpose(1, 2))).sum((1, 2)).clamp_min(0).sqrt()
+        gmax = torch.maximum(gmax, gn)
         W.baddbmm_(U.transpose(1, 2), H, alpha=-eta)                    # W'_{t+1} = W'_t - eta grad
     Wp = W - net.W0
     OPT = (L - 2) * sigma * math.sqrt(2 / math.pi)      # = ConceptClass.noise_risk() for d = 1
@@ -861,6 +877,8 @@ def _measure_thm1(point, ctx):
         "risk_avg": risk_avg, "OPT": OPT, "excess_avg": excess.clamp_min(1e-12), "excess_start": excess0,
         "excess_zero_predictor": zero,
         "excess_last": last, "train_avg": train_sum / T, "Delta": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m),
+        "Delta_over_T": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m) / T,
+        "grad_max_over_sqrt_m": gmax / math.sqrt(m), "grad_max_over_lam_sqrt_m": gmax / (lam * math.sqrt(m)),
         "eta_times_m": eta * m, "T": float(T)})
 
 
@@ -942,3 +960,108 @@ def measure_factd3(point, ctx):
         flips_all[tag + "_ratio"] = ratio
     return Measurement(worst, {**flips_all, "premise_s_count": prem.sum(-1).to(torch.float64),
                                "m23_qtau23": (m ** (2 / 3)) * (q * tau) ** (2 / 3)})
+
+
+# ----------------------------------------------------------------------------- Lemma 5.4 / Claim G.1 / Lemma 6.3 surrogates
+
+
+def _lin_features(net, tr, W):
+    """Factors of the (5.1) features at ``W`` for d = 1: the linearized output
+    ``f_j(x; W~) = <W~, sum_{i=2}^{j} (D_i Back_{i->j}^T)(h_{i-1})^T>``.  Returns ``P [K, J, n, I, m]``
+    (``D_i Back_{i->j}^T`` for j = 3..L, i = 2..L, zero for i > j) and ``H [K, n, I, m]``
+    (``h_{i-1}``), ``J = L-2``, ``I = L-1``."""
+    K, L, n, m = tr.g.shape
+    Bk = backs(net, tr, W)[:, :, :, :, 0]                               # [K, Li, Lj, n, m] (d = 1)
+    P = torch.zeros(K, L - 2, n, L - 1, m, device=W.device, dtype=W.dtype)
+    for j in range(3, L + 1):
+        for i in range(2, j + 1):
+            P[:, j - 3, :, i - 2] = tr.D[:, i - 1].to(W.dtype) * Bk[:, i - 1, j - 1]
+    H = tr.h[:, :-1].transpose(1, 2)                                     # [K, n, L-1, m]: h_{i-1}, i = 2..L
+    return P, H
+
+
+def _gram(P1, H1, P2, H2):
+    """``<G_a, G_b>`` for features ``G = sum_i P_i H_i^T``: ``[K, J1 n1, J2 n2]`` (float64)."""
+    K, a, q, I, m = P1.shape
+    b, r = P2.shape[1], P2.shape[2]
+    pp = torch.bmm(P1.reshape(K, -1, m), P2.reshape(K, -1, m).transpose(1, 2)).view(K, a, q, I, b, r, I)
+    hh = torch.bmm(H1.reshape(K, -1, m), H2.reshape(K, -1, m).transpose(1, 2)).view(K, q, I, r, I)
+    G = (pp * hh.view(K, 1, q, I, 1, r, I)).sum((3, 6))                  # [K, a, q, b, r]
+    return G.reshape(K, a * q, b * r).to(torch.float64)
+
+
+def measure_lem54(point, ctx):
+    with _intra_op_threads(1):
+        return _measure_lem54(point, ctx)
+
+
+def _measure_lem54(point, ctx):
+    """Surrogate of Lemma 5.4 / Def. 5.3 (CLAIMS.md Lem5.4 'Surrogate (CPU)'): the MINIMUM-FROBENIUS-NORM
+    ``W*`` whose linearized outputs ``f_j(x*_q; W*) = sum_{i=2}^{j} Back_{i->j} D_i W* h_{i-1}`` (at
+    W0, (5.1) form) fit the noise-free targets ``F*_j(x*_q)`` of a per-trial Example 3.5 concept on
+    ``N`` training sequences (kernel form: ``W* = sum_r alpha_r G_r``, ridge 1e-8 tr/R for round-off),
+    then evaluated on ``n_test = 32`` FRESH sequences.  values: relative test RMSE
+    ``||f(W*) - F*||/||F*||`` on the fresh set; extras: ``fro`` = ``sqrt(m) ||W*||_F`` (Claim G.1a),
+    train relative RMSE, and (for Lemma 6.3, if ``Delta > 0``) the fit on the TRAINING inputs after a
+    random rank-one ``W'`` with ``||W'||_2 = Delta/sqrt(m)``: ``perturbed_train_err`` (same W*, the
+    linear map of (5.1) at ``W0 + W'``, = the forward-mode JVP), ``abs_change`` = max_{j,q}
+    |f(W*; W0 + W') - f(W*; W0)| (Lemma 6.2's LHS for W~ = W*), ``spec_Wstar_sqrt_m`` = omega =
+    sqrt(m) ||W*||_2 (Lanczos) and ``lem63`` = abs_change / (omega Delta^{1/3} m^{-1/6})."""
+    N, L, nt = int(point["N"]), int(point["L"]), 32
+    net = make_net(point, ctx)
+    As, Ws, phi = thm1_concepts(point, ctx)
+    K, m, d_x = ctx.trials, net.m, Ws.shape[-1]
+    xs = _data.raw_tokens(K * (N + nt), L, d_x, generator=ctx.generator("data"), device=ctx.device,
+                          dtype=torch.float64)
+    F = concept_targets(As, Ws, phi, xs.reshape(K, N + nt, L - 2, d_x))[..., 0]      # [K, N+nt, L-2]
+    x = _data.transform_inputs(xs, float(point["eps_x"]), dtype=ctx.dtype).reshape(K, N + nt, L, d_x + 1)
+    tr = net.trace(x)
+    P, H = _lin_features(net, tr, net.W0)
+    Ptr, Htr, Pte, Hte = P[:, :, :N], H[:, :N], P[:, :, N:], H[:, N:]
+    Ktt = _gram(Ptr, Htr, Ptr, Htr)                                       # [K, R, R], R = (L-2) N
+    Kst = _gram(Pte, Hte, Ptr, Htr)
+    ytr = F[:, :N].transpose(1, 2).reshape(K, -1)                          # (j, q) order as the Gram
+    yte = F[:, N:].transpose(1, 2).reshape(K, -1)
+    R = Ktt.shape[-1]
+    mu = 1e-8 * Ktt.diagonal(dim1=-2, dim2=-1).mean(-1).view(K, 1, 1)
+    alpha = torch.linalg.solve(Ktt + mu * torch.eye(R, dtype=torch.float64, device=Ktt.device), ytr.unsqueeze(-1))
+    pred_tr = (Ktt @ alpha).squeeze(-1)
+    pred_te = (Kst @ alpha).squeeze(-1)
+    rms = lambda v: v.pow(2).mean(-1).sqrt()
+    err_te = rms(pred_te - yte) / rms(yte)
+    err_tr = rms(pred_tr - ytr) / rms(ytr)
+    fro = (alpha.transpose(1, 2) @ Ktt @ alpha).reshape(K).clamp_min(0).sqrt() * math.sqrt(m)
+    out = {"test_err": err_te, "train_err": err_tr, "fro": fro, "target_rms": rms(yte)}
+    Delta = float(point.get("Delta", 0.0))
+    if Delta > 0:
+        a = alpha.squeeze(-1).reshape(K, L - 2, N).to(P.dtype)
+        Wstar = torch.einsum("kaq,kaqim,kqin->kmn", a, Ptr, Htr)           # W* = sum_r alpha_r G_r  [K, m, m]
+        Wp = random_rank_one(net, Delta / math.sqrt(m), ctx, "lem63")
+        xtr = x[:, :N]
+        f0 = jvp_outputs(net, xtr, net.W0, Wstar)[1][:, 2:, :, 0]            # [K, L-2, N]
+        f1 = jvp_outputs(net, xtr, net.W0 + Wp, Wstar)[1][:, 2:, :, 0]
+        y3 = F[:, :N].transpose(1, 2).to(f1.dtype)
+        out["unperturbed_train_err"] = rms((f0 - y3).reshape(K, -1)) / rms(ytr).to(f0.dtype)
+        out["perturbed_train_err"] = rms((f1 - y3).reshape(K, -1)) / rms(ytr).to(f1.dtype)
+        out["perturbed_change"] = (f1 - f0).abs().reshape(K, -1).amax(-1) / rms(ytr).to(f1.dtype)
+        om = _la.spectral_norm(Wstar, tol=1e-4, generator=ctx.generator("lanczos")) * math.sqrt(m)
+        out["spec_Wstar_sqrt_m"] = om                                      # omega of Lemma 6.2
+        out["abs_change"] = (f1 - f0).abs().reshape(K, -1).amax(-1).clamp_min(1e-30)
+        out["lem63"] = out["abs_change"] / (om * Delta ** (1 / 3) * m ** (-1 / 6))
+    return out
+
+
+def measure_claimg1b(point, ctx):
+    """Claim G.1(b): ``d C_{i->j,s} = (d/m) ||e_s^T Back^(0)_{i->j}||^2 ||h^(0)_{i-1}||^2`` on the null
+    sequence, for all ``2 <= i <= j <= L`` and s; values: the min, extras: the max and the max / L^2."""
+    net = make_net(point, ctx)
+    x0 = null_x(point, ctx, 1)
+    tr0 = net.trace(x0)
+    K, L, n, m = tr0.g.shape
+    Bk = backs(net, tr0, net.W0)                                          # [K, Li, Lj, 1, d, m]
+    C = net.d / m * Bk[:, 1:].pow(2).sum(-1)[:, :, :, 0] * tr0.h[:, :-1, 0].pow(2).sum(-1).view(K, L - 1, 1, 1)
+    mask = torch.ones(L, L, dtype=torch.bool, device=C.device).triu()[1:].view(1, L - 1, L, 1)
+    big = torch.finfo(C.dtype).max
+    cmin = C.masked_fill(~mask, big).amin(dim=(1, 2, 3))
+    cmax = C.masked_fill(~mask, 0).amax(dim=(1, 2, 3))
+    return Measurement(cmin, {"dC_max": cmax, "dC_max_over_L2": cmax / L ** 2})
