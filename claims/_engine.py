@@ -246,6 +246,8 @@ def _summary(res: dict, p0: float, alpha_ex: float, draw: int | None = None, ful
         "violations": res["violations"], "p_value": p, "significant": bool(p <= alpha_ex),
         "max_ratio": res["max_ratio"], "min_ratio": res["min_ratio"], "score": res["score"],
     }
+    if res["extras"] and not full:   # one number per extra (e.g. loss@<step> curves per example, for the report)
+        d["extras_mean"] = {k: float(np.mean(v)) for k, v in res["extras"].items()}
     if full:
         d.update({
             "values": res["values"].tolist(), "ratios": res["ratios"].tolist(),
@@ -689,7 +691,8 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
 
     examples: list[dict] = []
     failing: dict[str, dict] = {}
-    state = {"first": None, "best": None, "shrinks": 0, "error": None, "error_details": "", "unsat": False}
+    state = {"first": None, "best": None, "shrinks": 0, "error": None, "error_details": "", "unsat": False,
+             "worst_full": None}
 
     def over_time() -> bool:
         return time.monotonic() - t0 > prof.time_budget_s
@@ -726,6 +729,9 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         summ = _summary(res, p0, alpha_ex, draw=draw)
         if state["first"] is None:
             examples.append(summ)
+            wf = state["worst_full"]   # the per-trial record of the worst example so far (report plots)
+            if wf is None or summ["score"] > wf["score"]:
+                state["worst_full"] = _summary(res, p0, alpha_ex, draw=draw, full=True)
             say(f"{claim.id}: example {len(examples)}/{n_examples} {point} "
                 f"violations {summ['violations']}/{K} p={summ['p_value']:.3g}")
         if math.isfinite(res["score"]):
@@ -790,6 +796,10 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
     power = _stats.detectable_rate(K, crit, prof.power_target, n_run) if n_run else math.inf
     cands = pool + ([counterexample] if counterexample else [])
     worst = max(cands, key=lambda e: e["score"]) if cands else None
+    wf = state["worst_full"]
+    if worst is not None and worst is not counterexample and wf is not None and \
+            (wf["point"], wf["seed"], wf["draw"]) == (worst["point"], worst["seed"], worst["draw"]):
+        worst = wf   # same example, with its values, ratios and extras per trial
     if claim.bound.kind == "lower":
         tight = min((e["min_ratio"] for e in cands), default=None)
     else:
