@@ -23,6 +23,7 @@ EXPECTED_IDS = {
     "AZL-RNN/F.1a", "AZL-RNN/F.1b", "AZL-RNN/F.1c", "AZL-RNN/Lem6.1", "AZL-RNN/Lem6.2", "AZL-RNN/Lem8.1",
     "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
     "AZL-RNN/Lem7.1", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1a", "AZL-RNN/ClaimG.1b", "AZL-RNN/Lem6.3",
+    "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3",
 }
 
 
@@ -61,7 +62,8 @@ def test_zeta_c_closed_form_and_recursions():
 
 TRUE_QUICK = ["AZL-RNN/Lem7.1-identity", "AZL-RNN/(5.1)", "AZL-RNN/PropD.2-i", "AZL-RNN/B.1a", "AZL-RNN/B.1g",
               "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/Lem8.1", "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d",
-              "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1b"]
+              "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1b",
+              "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3"]
 
 
 @pytest.mark.parametrize("cid", TRUE_QUICK)
@@ -283,3 +285,37 @@ def test_false_claimg1b_lower_constant_fails():
 
 def test_false_lem63_constant_fails():
     assert _fails(_sharp("AZL-RNN/Lem6.3", 0.1)).counterexample is not None
+
+
+# ----------------------------------------------------------------------------- Sec. 2, fn 1, Prop A.3
+
+
+def test_false_sec2_unrestricted_eps_fails():
+    """Sec. 2 as the paper states it (every eps): phi(z) = z at eps = 0.01 gives C_s/C_eps = 1.069 > 1."""
+    c = C["AZL-RNN/Sec2-complexity"]
+    bad = dataclasses.replace(c, id=c.id + "/every-eps", kind="conjecture",
+                              regime=(claims.Choice("phi", ("linear",)), claims.FloatParam("R", 0.1, 3.0, log=True),
+                                      claims.FloatParam("eps", 0.01, 0.1, log=True)))
+    r = _fails(bad)
+    assert r.counterexample["max_ratio"] > 1.06
+
+
+def test_sec2_complexities_closed_form():
+    c = M.taylor_coeffs("cubic", 5)
+    ce, cs = M.complexities(c, 2.0, 1e-3, 5)
+    le = __import__("math").log(1e3)
+    assert abs(cs - 1e4 * 4 ** 1.75 * 8) < 1e-6 * cs
+    assert abs(ce - ((2e4) ** 3 + ((le / 3) ** 0.5 * 2e4) ** 3)) < 1e-9 * ce
+
+
+def test_false_fn1_smaller_variance_fails():
+    """Footnote 1: at variance 1/m the gain is ~1/sqrt 2, outside [0.8, 1.2]: rejected."""
+    c = C["AZL-RNN/fn1"]
+    bad = dataclasses.replace(c, id=c.id + "/var1", kind="conjecture",
+                              regime=c.regime[:-1] + (claims.Choice("var_times_m", (1.0,)),))
+    assert _fails(bad).counterexample["max_ratio"] < 0.8 / 1.2 + 0.1
+
+
+def test_false_propa3_faster_rate_fails():
+    """Prop. A.3: R <= 0.7 B/sqrt(N) is false (random unit x give ~0.98)."""
+    assert _fails(_sharp("AZL-RNN/PropA.3", 0.7)).counterexample is not None

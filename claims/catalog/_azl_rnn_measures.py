@@ -1065,3 +1065,86 @@ def measure_claimg1b(point, ctx):
     cmin = C.masked_fill(~mask, big).amin(dim=(1, 2, 3))
     cmax = C.masked_fill(~mask, 0).amax(dim=(1, 2, 3))
     return Measurement(cmin, {"dC_max": cmax, "dC_max_over_L2": cmax / L ** 2})
+
+
+# ----------------------------------------------------------------------------- Sec. 2 complexity, fn 1, Prop A.3
+
+
+C_STAR = 1e4          # "C* is a sufficiently large constant (e.g. 10^4)" (Sec. 2)
+
+
+def taylor_coeffs(phi: str, degree: int = 40):
+    """Taylor coefficients ``c_0..c_degree`` of ``phi`` at 0 (exact rationals via sympy, as floats)."""
+    import sympy as sp
+    z = sp.Symbol("z")
+    expr = {"linear": z, "quadratic": z ** 2, "cubic": z ** 3, "tanh": sp.tanh(z), "sin": sp.sin(z),
+            "expm1": sp.exp(z) - 1}[phi]
+    ser = sp.series(expr, z, 0, degree + 1).removeO()
+    return [float(ser.coeff(z, i)) for i in range(degree + 1)]
+
+
+def complexities(c, R: float, eps: float, degree: int):
+    """``(C_eps(phi, R), C_s(phi, R))`` of Sec. 2 from the coefficients ``c`` truncated at ``degree``
+    (Example 2.1's truncation for tanh/sin/e^z - 1), in log-space-safe float64; the ``i = 0`` term of
+    the second summand of ``C_eps`` is read as 1 (CLAIMS.md (c) [R])."""
+    le = math.log(1 / eps)
+    ce, cs = 0.0, 0.0
+    for i, ci in enumerate(c[:degree + 1]):
+        if ci == 0:
+            continue
+        second = 1.0 if i == 0 else (math.sqrt(le / i) * C_STAR * R) ** i
+        ce += ((C_STAR * R) ** i + second) * abs(ci)
+        cs += C_STAR * (i + 1) ** 1.75 * R ** i * abs(ci)
+    return ce, cs
+
+
+def measure_sec2(point, ctx):
+    """Sec. 2: ``C_s(phi, R) <= C_eps(phi, R)``; values ``C_s / C_eps`` (EXACT arithmetic on the Taylor
+    coefficients, truncated at degree ``ceil(log(1/eps)) + 3`` for the non-polynomial phi, Example 2.1);
+    extras: both complexities and the ratio for the pure linear term."""
+    phi, R, eps = str(point["phi"]), float(point["R"]), float(point["eps"])
+    deg = max(3, math.ceil(math.log(1 / eps)) + 3)
+    c = taylor_coeffs(phi, max(deg, 3))
+    ce, cs = complexities(c, R, eps, deg)
+    K = ctx.trials
+    return Measurement(torch.full((K,), cs / ce, dtype=torch.float64), {
+        "C_eps": ce, "C_s": cs, "degree": float(deg),
+        "linear_term_ratio": (2 ** 1.75) / (1 + math.sqrt(math.log(1 / eps)))})
+
+
+def measure_fn1(point, ctx):
+    """Footnote 1: the per-step gain ``(||h_L|| / ||h_1||)^{1/(L-1)}`` of the Elman recurrence with the
+    input only at step 1 (``x_1 = e_last``, ``x_l = 0`` after: pure propagation ``h_l = sigma(W h_{l-1})``)
+    with ``W ~ N(0, var/m)``, ``var = var_times_m`` (the paper's 2; the ElmanRNN draw rescaled).
+    values: the gain; extras: the gain at ``var = 1`` (predicted 1/sqrt 2: vanishing like 2^{-l/2}) and
+    the gradient-norm ratio ``||d h_L / d h_1||`` proxy ``||h_L||/||h_1||`` at both variances."""
+    net = make_net(point, ctx)
+    L, m = int(point["L"]), net.m
+    x = torch.zeros(1, L, net.d_x, device=ctx.device, dtype=ctx.dtype)
+    x[0, 0, -1] = 1.0
+    out = {}
+    for tag, var in (("", float(point.get("var_times_m", 2.0))), ("var1_", 1.0)):
+        W = net.W0 * math.sqrt(var / 2.0)
+        h = net.trace(x, W).h[:, :, 0].norm(dim=-1)                        # [K, L]
+        out[tag + "ratio"] = h[:, -1] / h[:, 0]
+        out[tag + "gain"] = out[tag + "ratio"] ** (1.0 / (L - 1))
+    return Measurement(out["gain"], out)
+
+
+def measure_propa3(point, ctx):
+    """Prop. A.3: for unit ``x_1..x_N`` the class ``{x -> <w, x> : ||w|| <= B}`` has empirical Rademacher
+    complexity ``(B/N) E_xi ||sum_i xi_i x_i|| <= B/sqrt(N)``.  values: ``R sqrt(N)/B`` for random unit
+    x (sub-stream "x").  The expectation over xi is EXACT (all ``2^N`` sign vectors,
+    ``N <= 14``); extras: the all-equal-x value (-> sqrt(2/pi) = 0.80 for large N)."""
+    K, N, dim = ctx.trials, int(point["N"]), int(point.get("dim", 8))
+    if N > 14:
+        raise ValueError(f"measure_propa3 enumerates all 2^N sign vectors: need N <= 14, got N={N}")
+    x = torch.randn(K, N, dim, generator=ctx.generator("x"), dtype=torch.float64, device=ctx.device)
+    x = x / x.norm(dim=-1, keepdim=True)
+    idx = torch.arange(2 ** N, device=ctx.device)
+    xi = (((idx.unsqueeze(1) >> torch.arange(N, device=ctx.device)) & 1) * 2 - 1).to(torch.float64)   # [2^N, N]
+    gram = x @ x.transpose(1, 2)                                            # [K, N, N]
+    s = torch.einsum("sa,kab,sb->ks", xi, gram, xi).clamp_min(0).sqrt()    # ||sum xi x||
+    R = s.mean(-1) / N                                                      # B = 1
+    same = xi.sum(-1).abs().mean() / N * math.sqrt(N)
+    return Measurement(R * math.sqrt(N), {"all_equal_x": float(same)})

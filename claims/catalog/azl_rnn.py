@@ -751,4 +751,67 @@ _reg(Claim(
            "perturbation: scratch 0.03 at Delta = 0.25 to 0.14 at Delta = 4, m = 128), abs_change."),
 ))
 
+# ============================================================================ Sec. 2, fn 1, App. A
+
+_reg(Claim(
+    id="AZL-RNN/Sec2-complexity",
+    title="function complexity C_s(phi, R) <= C_eps(phi, R) (Sec. 2), for eps <= e^{-(2^{1.75}-1)^2} ~ 0.0037",
+    source=_src("Sec. 2 (definitions of C_eps, C_s and the stated inequality), Example 2.1",
+                note="the paper states it for every eps; it FAILS for eps > 0.0037 (see notes)"),
+    statement_tex=(r"\mathfrak C_s(\phi,R)=C^*\sum_i(i+1)^{1.75}R^i|c_i|\le\mathfrak C_\varepsilon(\phi,R)="
+                   r"\sum_i\Big((C^*R)^i+\big(\tfrac{\sqrt{\log(1/\varepsilon)}}{\sqrt i}C^*R\big)^i\Big)|c_i|"),
+    family=FAM,
+    regime=(Choice("phi", ("linear", "quadratic", "cubic", "tanh", "sin", "expm1")), FloatParam("R", 1e-6, 3.0, log=True),
+            FloatParam("eps", 1e-8, 0.0037, log=True)),
+    measure=M.measure_sec2,
+    bound=Bound("upper", lambda p: 1.0, 1.0 + 1e-12, provenance="explicit (the inequality itself, C* = 1e4 as the paper suggests); 1e-12 round-off",
+                shape_tex="1 (C_s / C_eps)"),
+    failure_prob=0.0, dtype="float64", tags=("exact", "complexity"), examples=6,
+    notes=("EXACT arithmetic on Taylor coefficients (sympy series, truncated at degree ceil(log 1/eps) + 3 as Example "
+           "2.1 allows for tanh, sin, e^z - 1; C* = 1e4; the i = 0 term of the second summand read as 1). "
+           "PAPER DISCREPANCY: the i = 1 terms give C_eps/C_s = (1 + sqrt(log(1/eps)))/2^{1.75}, which is < 1 "
+           "when log(1/eps) < (2^{1.75} - 1)^2 = 5.59, i.e. eps > 0.0037. So for phi(z) = z (Example 2.1's z^d "
+           "with d = 1) at any R, and for tanh, sin, e^z - 1 at small R (where the linear term dominates), "
+           "C_s > C_eps: e.g. phi = z, eps = 0.01 gives C_s/C_eps = 1.069; eps = 0.1 gives 1.336. The regime is "
+           "therefore eps <= 0.0037, where the statement holds (harmless for Theorem 1, whose eps is far smaller); "
+           "the paper's unrestricted statement is the rejected false variant of the test suite."),
+))
+
+_reg(Claim(
+    id="AZL-RNN/fn1",
+    title="footnote 1: at W ~ N(0, 2/m) the recurrent step keeps norms (gain ~1); at N(0, 1/m) it vanishes like 2^{-l/2}",
+    source=_src("footnote 1", note="[R] 'N(0, sqrt2/m)' read as variance 1/m; 'operator norm sqrt 2' read as the typical gain ||Wx||/||x||"),
+    statement_tex=(r"W\sim\mathcal N(0,2/m):\ \|\sigma(Wh)\|\approx\|h\|\ (\|Wh\|\approx\sqrt2\|h\|);"
+                   r"\quad \mathcal N(0,1/m):\ \|h_l\|\approx2^{-(l-1)/2}\|h_1\|"),
+    family=FAM,
+    regime=(IntParam("m", 256, 1024, log=True, limit="width"), IntParam("L", 4, 10, limit="seq_len"), Choice("d", (1,)),
+            DX, Choice("var_times_m", (2.0,))),
+    measure=M.measure_fn1,
+    bound=Bound("two-sided", lambda p: 1.0, 1.2, lower_constant=0.8,
+                provenance=_cal("gain in [0.899, 1.084] (seeds 1-3)", "2 on the deviation from 1", "m=256, L=4"),
+                shape_tex="1 (per-step gain (||h_L||/||h_1||)^{1/(L-1)})"),
+    failure_prob=0.05, dtype="float32", tags=("init", "gain"),
+    notes=("INIT. Input only at step 1 (x_1 = e_last, x_l = 0 afterwards), so h_l = sigma(W h_{l-1}); W = the "
+           "ElmanRNN draw N(0, 2/m) rescaled to variance var_times_m/m. values = per-step gain at var = 2/m; extras "
+           "var1_gain (at 1/m: scratch mean 0.70 = 1/sqrt 2, i.e. the exponential vanishing of the footnote) and "
+           "the end-to-end ratios. The false variant (var = 1/m) is rejected in the test suite. [R] the true sup "
+           "of ||sigma(Wx)||/||x|| is larger (about 2-2.8, CLAIMS.md fn1): only the typical gain is checked."),
+))
+
+_reg(Claim(
+    id="AZL-RNN/PropA.3",
+    title="Rademacher complexity of bounded linear functions on unit vectors <= B/sqrt(N) (exact expectation over xi)",
+    source=_src("Proposition A.3"),
+    statement_tex=r"\widehat{\mathfrak R}(\mathcal X;\{x\mapsto\langle w,x\rangle:\|w\|_2\le B\})=\frac BN\mathbb E_\xi\Big\|\sum_i\xi_ix_i\Big\|\le\frac B{\sqrt N}",
+    family=FAM, regime=(IntParam("N", 2, 12, log=True), Choice("dim", (8, 2))),
+    measure=M.measure_propa3,
+    bound=Bound("upper", lambda p: 1.0, 1.0 + 1e-12, provenance="explicit: O(B/sqrt N) of the paper with constant 1 (Jensen); 1e-12 round-off",
+                shape_tex="1 (R sqrt(N)/B)"),
+    failure_prob=0.0, dtype="float64", tags=("exact", "rademacher", "sanity"), kind="sanity",
+    notes=("SANITY (standard fact, used by Lemma 8.1). values = R sqrt(N)/B with the expectation over all 2^N sign "
+           "vectors done exactly (Gram form) for random unit x; the sup over ||w|| <= B is the dual norm (exact). "
+           "The constant 1 (Jensen) is sharper than the paper's O(.); extras all_equal_x -> sqrt(2/pi). Lemma A.1 / "
+           "Corollary A.2 (uniform deviation) are NOT encoded."),
+))
+
 AZL_RNN_CLAIMS = tuple(_ALL)
