@@ -275,3 +275,32 @@ def test_thm1_thm2_sublinear_L_claim_is_rejected():
 def test_thm1_sharpened_constant_fails():
     b = dataclasses.replace(C.T1.bound, constant=0.02)
     _assert_fail(claims.check(_fast(C.T1, id="AZLS-RNN/Thm1-sharp", bound=b), profile="quick"))
+
+
+# ----------------------------------------------------------------------------- (5.2)-(5.5)
+
+
+def test_power_norm_is_a_lower_estimate_and_handles_zero():
+    g = torch.Generator().manual_seed(0)
+    G = torch.randn(3, 20, 30, generator=g, dtype=torch.float64)
+    G[1] = 0
+    est = M.power_norm(G, torch.Generator().manual_seed(1), iters=200)
+    exact = torch.linalg.matrix_norm(G, ord=2)
+    assert torch.isfinite(est).all() and float(est[1]) == 0.0
+    assert bool((est <= exact * (1 + 1e-12)).all()) and bool((est >= 0.99 * exact).all())
+
+
+def test_52_to_55_sharpened_variants_fail():
+    """Sharpened constants fail at the corner where the perturbation effects are largest (L = 6, Delta = 2)."""
+    for c, div, pin in ((C.D52, 1e4, {}), (C.D53, 10.0, {}), (C.D54, 20.0, {"s": 8}), (C.D55, 10.0, {"s": 8})):
+        b = dataclasses.replace(c.bound, constant=c.bound.constant / div)
+        reg = _pin(c, m=64, L=6, Delta=2.0, **pin)
+        _assert_fail(claims.check(_fast(c, id=c.id + "-sharp", bound=b, regime=reg), profile="quick"))
+
+
+def test_53_smallness_claim_is_rejected():
+    """A false sharpening of (5.3): 'the backward change DECAYS like m^{-1/3}'.  The measured change grows
+    (about m^{0.26}, ||B|| ~ sqrt(m/d)), so the m-sweep rejects it."""
+    sc = dataclasses.replace(C.D53.scalings[0], exponent=-1 / 3, tolerance=0.0)
+    res = claims.check(_fast(C.D53, id="AZLS-RNN/(5.3)-decay", examples=0, scalings=(sc,)), profile="quick")
+    assert res.verdict == "fail", res.message

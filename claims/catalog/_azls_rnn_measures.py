@@ -454,13 +454,13 @@ def trace_rank_one(net: ElmanRNN, x: torch.Tensor, Y: torch.Tensor, V: torch.Ten
 
 def power_norm(G: torch.Tensor, gen: torch.Generator, iters: int = 30) -> torch.Tensor:
     """Spectral norm estimate of ``[K, p, q]`` matrices by ``iters`` power iterations on ``G^T G``
-    (a LOWER estimate; ~1% low after 30 its on Gaussian matrices).  Used only to scale the RANDOM
-    baseline perturbation (inflated by 3% so it stays inside the ball); cheaper here than
+    (a LOWER estimate; ~1% low after 30 its on Gaussian matrices).  Used to scale the RANDOM baseline
+    perturbation (inflated by 3% so it stays inside the ball) and for the (5.2) differences; cheaper here than
     ``linalg.spectral_norm`` (whose per-call overhead was ~3 s per batch on this machine)."""
     v = torch.randn(G.shape[0], G.shape[-1], 1, generator=gen, device=G.device, dtype=G.dtype)
     for _ in range(iters):
         v = G.mT @ (G @ v)
-        v = v / v.norm(dim=1, keepdim=True)
+        v = v / v.norm(dim=1, keepdim=True).clamp_min(torch.finfo(G.dtype).tiny)   # a zero matrix keeps v = 0
     return (G @ v).norm(dim=1).squeeze(-1)
 
 
@@ -831,3 +831,93 @@ def _descent_value(point, ctx, sgd: bool, c: float):
     n, L, delta = int(point["n"]), int(point["L"]), float(point["delta"])
     r["value_sgd" if sgd else "value_gd"] = r["t100"] * delta ** 2 / (c * n * L ** 4)
     return r
+
+
+# ============================================================================ (5.2)-(5.5)
+
+
+def _dense_candidates(Y, V):
+    """``[K, C, m]`` rank-one factors -> dense ``W' [K, C, m, m]``."""
+    return Y.unsqueeze(-1) * V.unsqueeze(-2)
+
+
+def _interval_diffs(net: ElmanRNN, x, tr0, W):
+    """For the perturbed ``W [K, m, m]``: list of ``(l1, l2, P - P~, B P - B P~)`` over the intervals of
+    :func:`interval_P` (sequence 0), ``P = D_{l1} W ... D_{l2} W`` at W, ``P~`` at W~."""
+    tr = net.trace(x, W)
+    out = []
+    for (l1, l2, P), (_, _, P0) in zip(interval_P(tr, W), interval_P(tr0, net.W0)):
+        dP = P - P0
+        out.append((l1, l2, dP, torch.matmul(net.B, dP)))
+    return out
+
+
+def measure_52(point, ctx):
+    """(5.2) and (5.3) under the (5.1) adversaries (targeted sign flips at steps l* = 2, middle, L of sample 0 and
+    the rank-one forward ascent; ``||W'||_2 <= Delta/sqrt m``) and a random W' of the same norm (extras
+    ``random_*``): ``d52`` = max over W' and intervals of ``||P - P~||_2`` (15 float32 power iterations on the
+    stacked intervals: a lower estimate, which can only make the upper bound easier to pass), ``d53`` = the same for
+    ``||B P - B P~||_2``, ``d53_over_m13`` = d53 / m^{1/3}."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr0 = net.trace(x)
+    m = net.m
+    om = float(point["Delta"]) / math.sqrt(m)
+    Y1, V1 = targeted_candidates(tr0, om)
+    L = tr0.g.shape[1]
+    keep = sorted({0, (L - 2) // 2, L - 2})                            # l* = 2, middle, L (dense products are costly)
+    Y1, V1 = Y1[:, keep], V1[:, keep]
+    Y3, V3 = rank_one_ascent(net, x, tr0.g, om, ctx)
+    Wps = _dense_candidates(torch.cat([Y1, Y3], 1), torch.cat([V1, V3], 1))
+    res = {}
+    for tag, cands in (("", list(Wps.unbind(1))), ("random_", [random_ball(net, om, ctx, offset="rand52")])):
+        d52 = torch.zeros(net.trials, dtype=net.dtype, device=net.device)
+        d53 = torch.zeros_like(d52)
+        for Wp in cands:
+            diffs = _interval_diffs(net, x, tr0, net.W0 + Wp)
+            dPs = torch.stack([t[2] for t in diffs], 1)                  # [K, I, m, m]
+            # float32 power iteration (memory-bound batched matvecs; the estimate is low, never high)
+            n52 = power_norm(dPs.flatten(0, 1).float(), ctx.generator("pow52"), iters=15).reshape(dPs.shape[:2])
+            n52 = n52.to(net.dtype)
+            d52 = torch.maximum(d52, n52.max(1).values)
+            for _, _, _, dBP in diffs:
+                d53 = torch.maximum(d53, top_singular(dBP))
+        res[tag + "d52"] = d52.clamp_min(1e-300)
+        res[tag + "d53"] = d53.clamp_min(1e-300)
+        res[tag + "d53_over_m13"] = d53 / m ** (1 / 3)
+    return res
+
+
+def measure_54(point, ctx):
+    """(5.4) and (5.5) for the special rank-one ``W' = y z^T`` with ``||z|| = 1``, ``||y||_0 <= s``,
+    ``||W'||_2 <= Delta/sqrt m``: the targeted construction restricted to the s smallest ``|g~|`` of
+    sample 0 at steps l* = 2, middle, L (``perturb.targeted_sign_flip(..., s=s)``; z = h~_{l*-1}/||.||), plus a random
+    s-sparse rank-one (``perturb.sparse_rank_one``, extras ``random_*``).
+    ``d54`` = m^{2/3} max_{k,i,l} |((W~ + W') h'_{i,l})_k|, ``d55`` = m^{1/6} max_k over intervals of
+    ``||B P e_k - B P~ e_k||`` (sequence 0)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr0 = net.trace(x)
+    m, s = net.m, int(point["s"])
+    om = float(point["Delta"]) / math.sqrt(m)
+    Y, V = targeted_candidates(tr0, om, s=s)
+    L = tr0.g.shape[1]
+    keep = sorted({0, (L - 2) // 2, L - 2})                            # l* = 2, middle, L
+    Y, V = Y[:, keep], V[:, keep]
+    Wr = _pt.sparse_rank_one(m, s, om, generator=ctx.generator("rand54"), batch_shape=(net.trials,),
+                             device=ctx.device, dtype=ctx.dtype)
+    res = {}
+    for tag, cands in (("", list(_dense_candidates(Y, V).unbind(1))), ("random_", [Wr])):
+        d54 = torch.zeros(net.trials, dtype=net.dtype, device=net.device)
+        d55 = torch.zeros_like(d54)
+        for Wp in cands:
+            W = net.W0 + Wp
+            tr = net.trace(x, W)
+            hp = tr.h - tr0.h                                             # [K, L, n, m]
+            v = torch.matmul(hp, W.unsqueeze(1).mT).abs().flatten(1).max(1).values
+            d54 = torch.maximum(d54, v)
+            for _, _, _, dBP in _interval_diffs(net, x, tr0, W):
+                d55 = torch.maximum(d55, dBP.norm(dim=-2).max(-1).values)
+        res[tag + "d54"] = (m ** (2 / 3) * d54).clamp_min(1e-300)
+        res[tag + "d55"] = (m ** (1 / 6) * d55).clamp_min(1e-300)
+    return res
