@@ -793,6 +793,14 @@ def _gd_losses(net, x, y, eta, T):
     return torch.stack(out)
 
 
+def _loss_curve(loss, dtype, points: int = 24) -> dict:
+    """``{"loss@t": loss[t]}`` at about ``points`` steps of a ``[T+1, K]`` loss record
+    (the report draws them as log-loss vs step, one line per width)."""
+    T = loss.shape[0] - 1
+    steps = sorted({round(i * T / points) for i in range(points + 1)})
+    return {f"loss@{t}": loss[t].to(dtype) for t in steps}
+
+
 def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
     """Linear convergence of GD / SGD (Theorems 1, 2, 6, 7) on the l2 objective.
 
@@ -846,7 +854,7 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
             lr = torch.nan_to_num(loss[-1].to(torch.float64) / loss[0].to(torch.float64), nan=1e30, posinf=1e30)
             return Measurement(values=r2.to(ctx.dtype), extras={
                 "rate": rate.clamp_min(1e-12).to(ctx.dtype), "loss_ratio": lr.clamp(1e-30, 1e30).to(ctx.dtype),
-                **extra_out})
+                **extra_out, **_loss_curve(loss, ctx.dtype)})
         _, rec = train(net, x, y, steps=T, eta=eta, record_every=1, spectral_every=max(1, T // 2), **extra)
         st = rec.stacked()
         loss = st["loss"]                                                       # [T+1, K]
@@ -863,7 +871,7 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
             "rate_per_eta_m": (rate / float(point["eta_m"])).clamp_min(1e-12).to(ctx.dtype),
             "log10_final_over_init": (loss[-1].to(torch.float64).clamp_min(1e-300).log10()
                                       - loss[0].to(torch.float64).log10()).to(ctx.dtype),
-            "max_dist": dmax.to(ctx.dtype).clamp_min(1e-12), **extra_out})
+            "max_dist": dmax.to(ctx.dtype).clamp_min(1e-12), **extra_out, **_loss_curve(loss, ctx.dtype)})
 
     return measure
 
