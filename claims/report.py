@@ -449,8 +449,17 @@ def _trajectories(r: dict) -> list[dict]:
             continue
         seen.add(key)
         w = point.get("m", point.get("width"))
-        out.append({"label": f"m = {_s(w)}" if w is not None else _point(point), "step": [t for t, _ in pts],
+        out.append({"point": point, "step": [t for t, _ in pts],
                     "loss": [y for _, y in pts], "sort": _f(w) if _f(w) is not None else math.inf})
+    # label each curve by the width and by whatever else differs between the curves
+    keys = _uniq(k for t in out for k in t["point"])
+    varies = [k for k in keys if len({json.dumps(t["point"].get(k), default=str) for t in out}) > 1]
+    wkey = "m" if "m" in keys else ("width" if "width" in keys else None)
+    show = ([wkey] if wkey else []) + [k for k in varies if k != wkey][:3]
+    for t in out:
+        p = t.pop("point")
+        t["label"] = ", ".join(f"{k} = {_n(p[k]) if isinstance(p.get(k), (int, float)) else _s(p.get(k))}"
+                               for k in show if k in p) or _point(p)
     out.sort(key=lambda t: t.get("sort", math.inf))
     return out
 
@@ -465,7 +474,7 @@ def _traj_plot(r: dict) -> dict | None:
                   aria="log loss versus step")
     if not svg:
         return None
-    return {"svg": Markup(svg), "caption": "Loss vs step on a log scale, one line per width (linear convergence is a straight line)."}
+    return {"svg": Markup(svg), "caption": "Loss vs step on a log scale (geometric mean over the trials), one line per width and run setting (linear convergence is a straight line)."}
 
 
 def _counterexample(r: dict) -> dict | None:
