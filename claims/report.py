@@ -474,7 +474,7 @@ def _traj_plot(r: dict) -> dict | None:
                   aria="log loss versus step")
     if not svg:
         return None
-    return {"svg": Markup(svg), "caption": "Loss vs step on a log scale (geometric mean over the trials), one line per width and run setting (linear convergence is a straight line)."}
+    return {"svg": Markup(svg), "caption": "Loss vs step on a log scale (mean over the trials), one line per width and run setting (linear convergence is a straight line)."}
 
 
 def _counterexample(r: dict) -> dict | None:

@@ -37,6 +37,7 @@ table.grid th, table.grid td { border-bottom: 1px solid var(--bd); padding: 4px 
 table.grid th { background: var(--bg2); position: sticky; top: 0; white-space: nowrap; }
 table.grid td.num, table.grid th.num { text-align: right; white-space: nowrap; }
 table.ex td:nth-child(n+4):nth-child(-n+7) { text-align: right; white-space: nowrap; }  /* numbers of the examples table */
+table.grid td.mono:first-child { white-space: nowrap; }  /* claim ids on one line */
 .js table.sortable th { cursor: pointer; user-select: none; }
 .js table.sortable th::after { content: " \2195"; color: #afb8c1; font-size: 11px; }
 .js table.sortable th.asc::after { content: " \2191"; color: #1f2328; }
