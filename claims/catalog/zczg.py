@@ -452,7 +452,7 @@ L53 = register(Claim(
     quantifier="forall", adversary="W = W^(0) + random ball point (||Delta_l||_2 <~ tau), eta = c/(M L^3)",
     failure_prob=DELTA, dtype="float64", tags=("descent", "semi-smoothness"), constraint=cost_ok,
     scalings=(Scaling("m", 0.0, "at_most", grid=_mgrid(64), base={"L": 2, "n": 8, "tau": 1e-2, "c": 1.0}, tolerance=0.15,
-                      note="the normalised excess does not grow with m"),),
+                      series="ratio_abs", note="the normalised excess |E|/rhs does not grow with m"),),
     notes=("E = L_S(W - eta grad) - L_S(W) + eta ||grad||^2 divided by the lemma's right side with unit "
            "constants; a single calibrated constant replaces max(C', C''). [T] the proof's last display drops "
            "eta in the kink term (as does |Delta_i| <= C_1 L^1.5 M^1/2 ||grad||); the statement's eta is used. "
