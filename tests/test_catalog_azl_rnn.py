@@ -23,7 +23,7 @@ EXPECTED_IDS = {
     "AZL-RNN/F.1a", "AZL-RNN/F.1b", "AZL-RNN/F.1c", "AZL-RNN/Lem6.1", "AZL-RNN/Lem6.2", "AZL-RNN/Lem8.1",
     "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
     "AZL-RNN/Lem7.1", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1a", "AZL-RNN/ClaimG.1b", "AZL-RNN/Lem6.3",
-    "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3",
+    "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3", "AZL-RNN/Lem5.1a", "AZL-RNN/Lem5.1b",
 }
 
 
@@ -319,3 +319,31 @@ def test_false_fn1_smaller_variance_fails():
 def test_false_propa3_faster_rate_fails():
     """Prop. A.3: R <= 0.7 B/sqrt(N) is false (random unit x give ~0.98)."""
     assert _fails(_sharp("AZL-RNN/PropA.3", 0.7)).counterexample is not None
+
+
+# ----------------------------------------------------------------------------- Lemma 5.1 (numerical H)
+
+
+def test_lem51_quadrature_matches_monte_carlo():
+    """The 2-D quadrature reduction of E_{a,n}[1[<a,x*>+n>=0] H(a)] agrees with direct Monte Carlo."""
+    out = M.measure_lem51({"phi": "tanh", "sigma": 0.5, "gamma": 16.0, "d_x": 4}, _ctx(trials=4))
+    assert float(out.extras["mc_z"].max()) < 4.5
+    assert abs(out.extras["mean_H_minus_2phi0"]) < 1e-12
+
+
+def test_false_lem51a_tiny_eps_fails():
+    """Lemma 5.1a surrogate: the degree-8 H does not reach eps_e = 1e-6 at sigma = 0.1 (error ~1e-4)."""
+    c = C["AZL-RNN/Lem5.1a"]
+    bad = dataclasses.replace(c, id=c.id + "/tiny", kind="conjecture",
+                              regime=(claims.Choice("phi", ("tanh",)), claims.Choice("sigma", (0.1,)), c.regime[2],
+                                      c.regime[3]),
+                              bound=dataclasses.replace(c.bound, constant=1e-6))
+    assert _fails(bad).counterexample is not None
+
+
+def test_false_lem51b_fast_decay_fails():
+    """Lemma 5.1b: for tanh (Phi'(0) != 0) the off-target error decays like gamma^{-1}; gamma^{-2} is rejected."""
+    c = C["AZL-RNN/Lem5.1b"]
+    sc = dataclasses.replace(c.scalings[0], exponent=-2.0, tolerance=0.0)
+    r = _fails(dataclasses.replace(c, id=c.id + "/rate", kind="conjecture", scalings=(sc,), examples=0))
+    assert any(s["verdict"] == "fail" for s in r.scalings)

@@ -1148,3 +1148,106 @@ def measure_propa3(point, ctx):
     R = s.mean(-1) / N                                                      # B = 1
     same = xi.sum(-1).abs().mean() / N * math.sqrt(N)
     return Measurement(R * math.sqrt(N), {"all_equal_x": float(same)})
+
+
+# ----------------------------------------------------------------------------- Lemma 5.1 (numerical H)
+
+
+def _std_normal_cdf(z):
+    return 0.5 * (1 + torch.erf(z / math.sqrt(2)))
+
+
+def lemma51_H(phi: str, sigma: float, degree: int = 8, ridge: float = 1e-10):
+    """A numerical ``H`` for Lemma 5.1 (surrogate of the paper's Hermite construction ``H^Psi``, proof
+    in G.1).  By rotation invariance only ``u = <w*_<, a_<> ~ N(0, 1)`` and ``b = a_> = a_{d_x}`` matter:
+    for unit ``x* = (x_<, 1/2)`` with ``alpha = <w*, x*>`` (``w*_{d_x} = 0``),
+    ``E_{a,n}[1[<a, x*> + n >= 0] H(u, b)] = E_{u,b}[H(u, b) Phi_N((alpha u + b/2) / s(alpha))]``,
+    ``s(alpha)^2 = 3/4 - alpha^2 + sigma^2`` (the orthogonal part of ``a_<`` and n integrated out).
+    ``H = sum_{k,l <= degree} beta_kl He_k(u) He_l(b)/sqrt(k! l!)`` (orthonormal Hermite basis) is fit
+    by ridge least squares to ``phi(alpha)`` on 121 alphas in ``[-sqrt3/2, sqrt3/2]``, with
+    ``E[H] = beta_00`` pinned to ``2 phi(0)`` ((G.3), which Lemma 5.1(b) needs); the 2-D Gaussian
+    expectation by 40 x 40 Gauss-Hermite quadrature (float64).  Returns ``(beta [D+1, D+1], G)``
+    with ``G(alpha, gamma)`` the quadrature value of ``E[1[<a,x*> + gamma n >= 0] H]``."""
+    import numpy as np
+    from numpy.polynomial.hermite_e import hermegauss, hermeval
+    nodes, w = hermegauss(40)
+    w = w / math.sqrt(2 * math.pi)
+    D = degree
+    fact = np.array([math.factorial(k) for k in range(D + 1)], dtype=float)
+    He = np.stack([hermeval(nodes, np.eye(D + 1)[k]) / math.sqrt(fact[k]) for k in range(D + 1)])   # [D+1, Q]
+    U, Bv = np.meshgrid(nodes, nodes, indexing="ij")
+    act = _data.PHI_FUNCTIONS[phi]
+
+    def design(alpha, gamma=1.0):
+        al = np.asarray(alpha, dtype=float).reshape(-1, 1, 1)
+        s = np.sqrt(0.75 - al ** 2 + (gamma * sigma) ** 2)
+        cdf = _std_normal_cdf(torch.from_numpy((al * U + Bv / 2) / s)).numpy()          # [A, Q, Q]
+        # M[a, k, l] = sum_{p,q} w_p w_q He_k(u_p) He_l(b_q) cdf[a, p, q]
+        Hw = He * w                                                      # [D+1, Q] (weights folded in)
+        return np.matmul(np.matmul(Hw, cdf), Hw.T).reshape(len(al), -1)  # [A, (D+1)^2]
+
+    amax = math.sqrt(3) / 2
+    alphas = np.linspace(-amax, amax, 121)
+    Mx = design(alphas)
+    target = act(torch.from_numpy(alphas)).numpy()
+    b00 = 2 * float(act(torch.zeros(1, dtype=torch.float64)))
+    rest = Mx[:, 1:]
+    rhs = target - Mx[:, 0] * b00
+    beta_rest = np.linalg.solve(rest.T @ rest + ridge * np.eye(rest.shape[1]), rest.T @ rhs)
+    beta = np.concatenate([[b00], beta_rest]).reshape(D + 1, D + 1)
+
+    def G(alpha, gamma=1.0):
+        return design(alpha, gamma) @ beta.reshape(-1)
+
+    def H(u, b):
+        hu = np.stack([hermeval(u, np.eye(D + 1)[k]) / math.sqrt(fact[k]) for k in range(D + 1)])
+        hb = np.stack([hermeval(b, np.eye(D + 1)[k]) / math.sqrt(fact[k]) for k in range(D + 1)])
+        return np.einsum("kl,k...,l...->...", beta, hu, hb)
+
+    return beta, G, H
+
+
+def measure_lem51(point, ctx):
+    """Lemma 5.1 (a) and (b) for the numerical ``H`` of :func:`lemma51_H` (cached per (phi, sigma)).
+
+    values: ``max_alpha |E[1[<a,x*> + n >= 0] H(a)] - phi(<w*, x*>)|`` over 1001 alphas (5.1a);
+    extras: ``off_target`` = ``max_alpha |E[1[<a,x*> + gamma n >= 0] H(a)] - phi(0)|`` (5.1b) at
+    ``gamma = point["gamma"]``, ``sup_H`` over ``[-4, 4]^2``, ``mean_H_minus_2phi0`` ((G.3)), and a
+    Monte-Carlo check per trial (``mc_minus_quadrature``, 2e4 draws of ``a ~ N(0, I_{d_x})``, n, and a
+    random unit ``x*`` with last coordinate 1/2, sub-stream "mc", with its standard error ``mc_se``)."""
+    import numpy as np
+    phi, sigma, gamma = str(point["phi"]), float(point["sigma"]), float(point.get("gamma", 10.0))
+    beta, G, H = _CACHE.get(("lem51H", phi, sigma), lambda: lemma51_H(phi, sigma))
+    amax = math.sqrt(3) / 2
+    al = np.linspace(-amax, amax, 1001)
+    act = _data.PHI_FUNCTIONS[phi]
+    err = float(np.abs(G(al) - act(torch.from_numpy(al)).numpy()).max())
+    phi0 = float(act(torch.zeros(1, dtype=torch.float64)))
+    off = float(np.abs(G(al, gamma) - phi0).max())
+    grid = np.linspace(-4, 4, 81)
+    supH = float(np.abs(H(*np.meshgrid(grid, grid, indexing="ij"))).max())
+    K, d_x, S = ctx.trials, int(point.get("d_x", 4)), 20000
+    g = ctx.generator("mc")
+    wv = torch.randn(K, d_x - 1, generator=g, dtype=torch.float64)
+    wv = wv / wv.norm(dim=1, keepdim=True)                                   # w*_<, unit
+    xs = _data.raw_tokens(K, 3, d_x, generator=g, dtype=torch.float64)[:, 0]  # unit x*, last coord 1/2
+    a = torch.randn(K, S, d_x, generator=g, dtype=torch.float64)
+    n = torch.randn(K, S, generator=g, dtype=torch.float64) * sigma
+    ind = ((a @ xs.unsqueeze(-1)).squeeze(-1) + n >= 0).to(torch.float64)
+    u = (a[..., :-1] @ wv.unsqueeze(-1)).squeeze(-1)
+    hv = torch.from_numpy(H(u.numpy(), a[..., -1].numpy()))
+    mc = (ind * hv).mean(1)
+    se = (ind * hv).std(1) / math.sqrt(S)
+    alpha = (xs[:, :-1] * wv).sum(1)
+    quad = torch.from_numpy(G(alpha.numpy()))
+    return Measurement(torch.full((K,), err, dtype=torch.float64), {
+        "off_target": off, "sup_H": supH, "mean_H_minus_2phi0": float(beta[0, 0]) - 2 * phi0,
+        "mc_minus_quadrature": (mc - quad).abs(), "mc_se": se, "mc_z": (mc - quad).abs() / se})
+
+
+def measure_lem51b(point, ctx):
+    """Lemma 5.1(b): ``off_target x gamma sigma / log(gamma sigma)`` (see :func:`measure_lem51`)."""
+    r = measure_lem51(point, ctx)
+    x = float(point["gamma"]) * float(point["sigma"])
+    v = torch.full_like(r.values, r.extras["off_target"] * x / math.log(x))
+    return Measurement(v, {**r.extras, "on_target_err": r.values})
