@@ -39,12 +39,15 @@ def test_all_registered_with_paper_ids():
     ids = set(claims.catalog.ids())
     for cid in ("AZLS-RNN/Fact2.5", "AZLS-RNN/fn5-bias", "AZLS-RNN/(4.1)", "AZLS-RNN/(4.2)",
                 "AZLS-RNN/(4.3)", "AZLS-RNN/(4.4)", "AZLS-RNN/(4.4)-fixed-z", "AZLS-RNN/Rem4.1",
-                "AZLS-RNN/(4.5)", "AZLS-RNN/(4.6)"):
+                "AZLS-RNN/(4.5)", "AZLS-RNN/(4.6)", "AZLS-RNN/(5.1a)", "AZLS-RNN/(5.1b)", "AZLS-RNN/(5.1c)",
+                "AZLS-RNN/S5-step1", "AZLS-RNN/S5-step2", "AZLS-RNN/(5.2)", "AZLS-RNN/(5.3)", "AZLS-RNN/(5.4)",
+                "AZLS-RNN/(5.5)", "AZLS-RNN/Thm1", "AZLS-RNN/Thm2", "AZLS-RNN/Thm3-lower", "AZLS-RNN/Thm3-upper",
+                "AZLS-RNN/Thm4", "AZLS-RNN/Intuition", "AZLS-RNN/fn9"):
         assert cid in ids
         c = claims.catalog.get(cid)
         assert c.source.paper == "allen-zhu-li-song-rnn-convergence.txt"
         assert c.family == "rnn" and c.bound.provenance and c.notes
-    assert "AZLS-RNN/Rem4.1-strict" not in ids
+    assert "AZLS-RNN/Rem4.1-strict" not in ids and "AZLS-RNN/Intuition-literal" not in ids
     assert claims.catalog.get("AZLS-RNN/Rem4.1").kind == "conjecture"
 
 
@@ -304,3 +307,26 @@ def test_53_smallness_claim_is_rejected():
     sc = dataclasses.replace(C.D53.scalings[0], exponent=-1 / 3, tolerance=0.0)
     res = claims.check(_fast(C.D53, id="AZLS-RNN/(5.3)-decay", examples=0, scalings=(sc,)), profile="quick")
     assert res.verdict == "fail", res.message
+
+
+# ----------------------------------------------------------------------------- S5-step2, Intuition
+
+
+def test_s5_step2_sharpened_constant_fails():
+    b = dataclasses.replace(C.S5STEP2.bound, constant=C.S5STEP2.bound.constant / 8)
+    sharp = _fast(C.S5STEP2, id="AZLS-RNN/S5-step2-sharp", bound=b, regime=_pin(C.S5STEP2, L=4, m=64))
+    _assert_fail(claims.check(sharp, profile="quick"))
+
+
+def test_s5_step2_without_the_inf_part_is_rejected():
+    """Dropping y2 (c = 0: 'y itself has ||y|| <= O(m^{-2/3})') is false: ||y|| ~ m^{-1/2}."""
+    bad = _fast(C.S5STEP2, id="AZLS-RNN/S5-step2-no-y2", measure=functools.partial(M.measure_s5_step2, c=0.0),
+                regime=_pin(C.S5STEP2, L=4, m=256))
+    _assert_fail(claims.check(bad, profile="quick"))
+
+
+def test_intuition_text_values_are_rejected():
+    """The text's ||W||_2 = 2 and ||DW||_2 = sqrt2 (CLAIMS.md section 6) fail; the corrected ones pass."""
+    _assert_fail(claims.check(_fast(C.INTUITION_LITERAL), profile="quick"))
+    res = claims.check(_fast(C.INTUITION, examples=2), profile="quick")
+    assert res.verdict in ("pass", "inconclusive"), res.message

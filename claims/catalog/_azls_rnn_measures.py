@@ -921,3 +921,93 @@ def measure_54(point, ctx):
         res[tag + "d54"] = (m ** (2 / 3) * d54).clamp_min(1e-300)
         res[tag + "d55"] = (m ** (1 / 6) * d55).clamp_min(1e-300)
     return res
+
+
+# ----------------------------------------------------------------------------- S5 step (2)
+
+
+def measure_s5_step2(point, ctx, c: float = 6.0):
+    """Sec. 5 step (2): for ``x`` with ``||x||_2 <= m^{-1/2}``, ``||x||_0 <= s = floor(m^{2/3})``, write
+    ``y = W~ D~_{l1} ... D~_{l2+1} W~ x = y1 + y2`` with ``||y2||_inf <= c/m``; the smallest ``||y1||`` is
+    ``||soft(y, c/m)||`` (soft threshold).  value = ``m^{2/3} max ||soft(y, c/m)||`` over the intervals
+    starting at the first step (sequence 0) and over x from the sparse power method on ``M = W P``
+    (``linalg.sparse_spectral_norm_lower_bound``, s_right = s: the x maximising ||y||) and a random s-sparse x
+    (extras ``random``)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    m = net.m
+    s = max(1, int(m ** (2 / 3)))
+    W = net.W0
+    gz = ctx.generator("s5x")
+    z = torch.randn(net.trials, m, generator=gz, device=ctx.device, dtype=ctx.dtype)
+    drop = torch.rand(net.trials, m, generator=gz, device=ctx.device).argsort(-1)[:, s:]
+    z = z.scatter(-1, drop, 0.0)
+    z = z / z.norm(dim=-1, keepdim=True) * m ** -0.5
+    adv = torch.zeros(net.trials, dtype=ctx.dtype, device=ctx.device)
+    rnd, ynorm = torch.zeros_like(adv), torch.zeros_like(adv)
+    for l1, l2, P in interval_P(tr, W):
+        if l2 != 1:
+            continue
+        Mx = torch.matmul(W, P)
+        _, _, v = _la.sparse_spectral_norm_lower_bound(Mx, s_left=m, s_right=s, restarts=2, iters=10,
+                                                        generator=ctx.generator(("s5adv", l1)))
+        xv = v / v.norm(dim=-1, keepdim=True) * m ** -0.5
+        for xx, acc in ((xv, "adv"), (z, "rnd")):
+            y = torch.einsum("kij,kj->ki", Mx, xx)
+            q = m ** (2 / 3) * (y.abs() - c / m).clamp_min(0).norm(dim=-1)
+            if acc == "adv":
+                adv = torch.maximum(adv, q)
+                ynorm = torch.maximum(ynorm, math.sqrt(m) * y.norm(dim=-1))
+            else:
+                rnd = torch.maximum(rnd, q)
+    v = torch.maximum(adv, rnd)
+    return Measurement(v.clamp_min(1e-300), {"adversarial": adv, "random": rnd, "sqrt_m_y_norm": ynorm})
+
+
+# ----------------------------------------------------------------------------- Sec. 4 intuition
+
+
+def measure_intuition(point, ctx, literal: bool = False, edge_tol: float = 0.08):
+    """Sec. 4 prose and footnote 8, for one ``W ~ N(0, 2/m)`` per trial: ratios of the measured quantity to
+    its prediction, value = ``max_j |ratio_j - 1|``.  Predictions (corrected; ``literal=True`` uses the
+    text's values for (iv) and (v)):
+    (i) ``||W z|| = sqrt2`` (fixed unit z); (ii) ``||phi(W z)|| = 1``; (iii) ``||W U_{L-1}||_2 =
+    sqrt2 (1 + sqrt(n(L-1)/m))`` (U the Gram-Schmidt basis of the network's h's); (iv) ``||W||_2 = 2 sqrt2``
+    (text: 2); (v) ``||D W||_2 = 1 + sqrt2`` (text: sqrt 2; D = the mask of g_{0,L}); (vi) footnote 8:
+    ``m Var(W v/||v||) = 2`` for ``v = (I - U_{L-1}U_{L-1}^T) h_{0,L}``.  value = ``max_j |ratio_j - 1| / tol_j``
+    (tolerances below)."""
+    net = make_net(point, ctx)
+    x = make_data(point, ctx)
+    tr = net.trace(x)
+    W, m = net.W0, net.m
+    K, L, n, _ = tr.h.shape
+    z = torch.randn(K, m, 1, generator=ctx.generator("zint"), device=ctx.device, dtype=ctx.dtype)
+    z = z / z.norm(dim=1, keepdim=True)
+    Wz = (W @ z).squeeze(-1)
+    r1 = Wz.norm(dim=-1) / math.sqrt(2)
+    r2 = Wz.clamp_min(0).norm(dim=-1)
+    H = tr.h[:, : L - 1].reshape(K, (L - 1) * n, m).transpose(-1, -2)
+    U = torch.linalg.qr(H, mode="reduced").Q                              # [K, m, n(L-1)]
+    r3 = top_singular(W @ U) / (math.sqrt(2) * (1 + math.sqrt(n * (L - 1) / m)))
+    gen = ctx.generator("pint")
+    r4 = power_norm(W, gen, iters=60) / (2.0 if literal else 2 * math.sqrt(2))
+    Dm = tr.D[:, -1, 0].to(W.dtype).unsqueeze(-1)
+    r5 = power_norm(Dm * W, gen, iters=60) / (math.sqrt(2) if literal else 1 + math.sqrt(2))
+    h = tr.h[:, -1, 0].unsqueeze(-1)
+    v = h - U @ (U.mT @ h)
+    wv = (W @ (v / v.norm(dim=1, keepdim=True))).squeeze(-1)
+    r6 = m * wv.pow(2).mean(-1) / 2
+    R = torch.stack([r1, r2, r3, r4, r5, r6], 1)
+    # per-ratio tolerances: 4 standard deviations of the Gaussian concentration for (i), (ii), (iii), (vi)
+    # (sd of ||Wz||/sqrt2 ~ (2m)^{-1/2}; of ||phi(Wz)|| ~ (5/(4m))^{1/2}; of m Var/2 ~ (2/m)^{1/2}) and a fixed
+    # allowance for the finite-m spectral edge of (iv), (v)
+    # ((iii) also allows the whole sqrt(k/m) correction: it is the k >> 1 asymptote, for k = 1 column
+    # ||W u|| ~ sqrt2 exactly, so the corrected prediction overshoots by up to sqrt(k/m))
+    k = n * (L - 1)
+    tol = torch.tensor([4 / math.sqrt(2 * m), 4 * math.sqrt(5 / (4 * m)), 4 / math.sqrt(2 * m) + math.sqrt(k / m),
+                        edge_tol, edge_tol,
+                        4 * math.sqrt(2 / m)], dtype=R.dtype, device=R.device)
+    return Measurement(((R - 1).abs() / tol).max(1).values,
+                       {"Wz_over_sqrt2": r1, "phiWz": r2, "WU_ratio": r3, "W_norm_ratio": r4,
+                        "DW_norm_ratio": r5, "fn8_var_ratio": r6})
