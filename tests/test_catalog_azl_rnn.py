@@ -24,6 +24,7 @@ EXPECTED_IDS = {
     "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
     "AZL-RNN/Lem7.1", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1a", "AZL-RNN/ClaimG.1b", "AZL-RNN/Lem6.3",
     "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3", "AZL-RNN/Lem5.1a", "AZL-RNN/Lem5.1b",
+    "AZL-RNN/PfG.2",
 }
 
 
@@ -347,3 +348,18 @@ def test_false_lem51b_fast_decay_fails():
     sc = dataclasses.replace(c.scalings[0], exponent=-2.0, tolerance=0.0)
     r = _fails(dataclasses.replace(c, id=c.id + "/rate", kind="conjecture", scalings=(sc,), examples=0))
     assert any(s["verdict"] == "fail" for s in r.scalings)
+
+
+def test_false_pfg2_paper_interval_fails():
+    """(G.4): the paper's tau in [0.9, 1.1] sqrt(i-1) eps_x is rejected at i = L = 8 (measured ~1.3)."""
+    c = C["AZL-RNN/PfG.2"]
+
+    def meas(p, ctx):
+        ex = M.measure_pfg2(p, ctx).extras
+        return Measurement(ex["paper_tau_ratio_at_L"], ex)
+
+    bad = dataclasses.replace(c, id=c.id + "/paper", kind="conjecture", measure=meas,
+                              regime=(c.regime[0], claims.IntParam("L", 8, 8, limit="seq_len")) + c.regime[2:],
+                              bound=Bound("two-sided", lambda p: 1.0, 1.1, lower_constant=0.9,
+                                          provenance="the paper's interval (G.4)"))
+    assert _fails(bad).counterexample["max_ratio"] > 1.0

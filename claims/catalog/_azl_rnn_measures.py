@@ -1251,3 +1251,43 @@ def measure_lem51b(point, ctx):
     x = float(point["gamma"]) * float(point["sigma"])
     v = torch.full_like(r.values, r.extras["off_target"] * x / math.log(x))
     return Measurement(v, {**r.extras, "on_target_err": r.values})
+
+
+def measure_pfg2(point, ctx):
+    """Proof of Lemma 5.2 (App. G.2): (G.4) ``tau^2 = ||(I - hh^T) h_{i-1}||^2`` with ``hh = h^(0)_{i-1} /
+    ||h^(0)_{i-1}||``, reported as ``tau^2 / ((i-1) eps_x^2)`` (mean over the n sequences, for every
+    ``i = 2..L``).  values: the CORRECTED ratio ``tau^2 / (2 (i-2) eps_x^2)`` (``i = 3..L``) at the i where it
+    deviates most from 1; extras: the paper's ``tau / (sqrt(i-1) eps_x)`` (claimed in [0.9, 1.1]) at its worst
+    i, at i = 2 (where ``tau = 0``: ``h_1 = h^(0)_1``) and at i = L, and the (G.4) identity
+    ``zeta_d^2 - zeta_d^4/(4 zeta_n^2)`` with the MEASURED ``zeta_d^2 = ||h - h^(0)||^2``, ``zeta_n^2 =
+    ||h^(0)||^2`` (vs ``||h||^2 = ||h^(0)||^2`` only approximately: ``g4_formula_rel_err``); and ``eps'_c / eps_c`` with ``eps'_c = P_{w~ ~ N(0, 2I/m)}[|<w~, h^(0)_{i-1}>|
+    <= eps_c/sqrt m] = erf(eps_c / (2 ||h^(0)_{i-1}||))`` (exact: ``<w~, h> ~ N(0, 2||h||^2/m)``) and its
+    small-eps_c form ``1/(sqrt(pi) ||h^(0)||)`` (extras)."""
+    net, x, tr = _init_state(point, ctx)
+    K, L, n, m = tr.g.shape
+    eps = float(point["eps_x"])
+    tr0 = net.trace(null_x(point, ctx, n))
+    h, h0 = tr.h[:, :-1].to(torch.float64), tr0.h[:, :-1].to(torch.float64)    # h_{i-1}, i = 2..L
+    hn = h0 / h0.norm(dim=-1, keepdim=True)
+    tau2 = ((h * h).sum(-1) - (h * hn).sum(-1) ** 2).clamp_min(0)               # [K, L-1, n], i = 2..L
+    i1 = torch.arange(1, L, dtype=torch.float64, device=h.device).view(1, -1, 1)
+    # paper: tau in [0.9, 1.1] sqrt(i-1) eps_x; corrected: tau^2 ~ 2 (i-2) eps_x^2 (factor 2 of D.1a, and
+    # zeta_d is evaluated at i-1, where only i-2 tokens differ: h_1 = h^(0)_1, so tau = 0 at i = 2)
+    paper = (tau2.sqrt() / (i1.sqrt() * eps)).mean(-1)                          # [K, L-1]
+    corr = (tau2[:, 1:] / (2 * (i1[:, 1:] - 1) * eps * eps)).mean(-1)          # [K, L-2], i = 3..L
+    wc = corr.log().abs().argmax(-1, keepdim=True)
+    wp = (paper.clamp_min(1e-300).log().abs()).argmax(-1, keepdim=True)
+    Q = (tau2 / (i1 * eps * eps)).mean(-1)                                       # [K, L-1]
+    zd2 = ((h - h0) ** 2).sum(-1)
+    zn2 = (h0 * h0).sum(-1)
+    g4 = zd2 - zd2 * zd2 / (4 * zn2)
+    rel = ((g4 - tau2).abs()[:, 1:] / tau2[:, 1:].clamp_min(1e-300)).amax(dim=(1, 2))
+    eps_c = float(point.get("eps_c", 0.05))
+    nrm = h0[:, -1, 0].norm(dim=-1)                                             # ||h^(0)_{L-1}||
+    exact = torch.erf(eps_c / (2 * nrm)) / eps_c
+    return Measurement(corr.gather(-1, wc).squeeze(-1), {
+        "paper_tau_ratio_worst": paper.gather(-1, wp).squeeze(-1), "paper_tau_ratio_at_i2": paper[:, 0],
+        "paper_tau_ratio_at_L": paper[:, -1], "corrected_min": corr.amin(-1), "corrected_max": corr.amax(-1),
+        "tau2_over_i1_eps2_max": Q.amax(-1), "g4_formula_rel_err": rel,
+        "eps_c_prime_over_eps_c": exact,
+        "approx_1_over_sqrtpi_norm": 1 / (math.sqrt(math.pi) * nrm)})
