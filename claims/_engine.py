@@ -431,6 +431,47 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
     return info
 
 
+# ----------------------------------------------------------------------------- determinism
+
+_LC_LOCK = threading.Lock()
+_LC_DEPTH = [0, None]
+
+
+@contextlib.contextmanager
+def _no_local_constants():
+    """Hide Hypothesis' pool of constants mined from the *local* modules in ``sys.modules``.
+
+    Recent Hypothesis versions sometimes draw a literal found in the user's loaded
+    source files; which files are loaded differs between a pytest session, a CLI run
+    and an executor's worker process, so the drawn points (and every number after
+    them) would depend on what else happened to be imported. With the pool empty,
+    the same seed gives the same points everywhere. No-op on Hypothesis versions
+    without the pool.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers as P
+
+        P._get_local_constants, P.CONSTANTS_CACHE, P.Constants  # noqa: B018
+    except (ImportError, AttributeError):
+        yield
+        return
+    with _LC_LOCK:
+        if _LC_DEPTH[0] == 0:
+            _LC_DEPTH[1] = P._get_local_constants
+            empty = P.Constants()
+            P._get_local_constants = lambda: empty
+            P.CONSTANTS_CACHE.cache.clear()
+        _LC_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        with _LC_LOCK:
+            _LC_DEPTH[0] -= 1
+            if _LC_DEPTH[0] == 0:
+                P._get_local_constants = _LC_DEPTH[1]
+                P.CONSTANTS_CACHE.cache.clear()
+
+
 # ----------------------------------------------------------------------------- time limits
 
 
@@ -749,7 +790,8 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         search = hypothesis.seed(seed)(search)
         search = prof.hypothesis_settings(max_examples=n_examples)(search)
         try:
-            search()
+            with _no_local_constants():
+                search()
         except _Significant as exc:
             shrunk = exc.result
         except _StopSearch:

@@ -168,3 +168,4 @@ def test_dask_scheduler_address(serial):
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         with open_executor(cluster.scheduler_address) as ex:
             assert claims.sweep(GRAM, POINTS, seed=7, profile=FAST, executor=ex) == sweep
+
