@@ -48,7 +48,7 @@ FACT26 = register(Claim(
     title="Closed-form gradient of F w.r.t. W_l equals autograd",
     source=_src("Fact 2.6 (with Def. 2.5)", "CLAIMS.md (b.1)"),
     statement_tex=(r"\nabla_{W_\ell} F(\vec W)=\sum_{i=1}^n D_{i,\ell}\,(\mathrm{Back}_{i,\ell+1}^\top"
-                   r"\,\mathrm{loss}_i)\,h_{i,\ell-1}^\top,\quad \mathrm{Back}_{i,\ell}=BD_{i,L}W_L\cdots"
+                   r"\,\mathrm{loss}_i)\,h_{i,\ell-1}^\top,\quad \mathrm{Back}_{i,\ell}=BD_{i,L}W_L\cdots "
                    r"D_{i,\ell}W_\ell,\ \mathrm{Back}_{i,L+1}=B"),
     family="fc",
     regime=(IntParam("m", 16, 128, log=True, limit="width"), IntParam("L", 1, 4, limit="depth"),
