@@ -24,7 +24,7 @@ EXPECTED_IDS = {
     "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
     "AZL-RNN/Lem7.1", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1a", "AZL-RNN/ClaimG.1b", "AZL-RNN/Lem6.3",
     "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3", "AZL-RNN/Lem5.1a", "AZL-RNN/Lem5.1b",
-    "AZL-RNN/PfG.2",
+    "AZL-RNN/PfG.2", "AZL-RNN/Lem5.2a", "AZL-RNN/Lem5.2b",
 }
 
 
@@ -363,3 +363,16 @@ def test_false_pfg2_paper_interval_fails():
                               bound=Bound("two-sided", lambda p: 1.0, 1.1, lower_constant=0.9,
                                           provenance="the paper's interval (G.4)"))
     assert _fails(bad).counterexample["max_ratio"] > 1.0
+
+
+# ----------------------------------------------------------------------------- Lemma 5.2 (windowed, numerical H)
+
+
+def test_false_lem52a_tiny_eps_fails():
+    """Lemma 5.2a surrogate: on-target error <= 0.01 (below the tau-mismatch floor ~0.04-0.12 at m = 256) is rejected."""
+    assert _fails(_sharp("AZL-RNN/Lem5.2a", 0.04)).counterexample is not None
+
+
+def test_false_lem52b_eps_free_fails():
+    """Lemma 5.2b surrogate: an off-target magnitude <= 0.5 eps_x (measured 2-3.4 eps_x) is rejected."""
+    assert _fails(_sharp("AZL-RNN/Lem5.2b", 0.5 / 6.8)).counterexample is not None

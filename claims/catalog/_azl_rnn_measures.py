@@ -1157,6 +1157,31 @@ def _std_normal_cdf(z):
     return 0.5 * (1 + torch.erf(z / math.sqrt(2)))
 
 
+def _hermite_basis(z, degree: int):
+    """Orthonormal probabilists' Hermite functions ``He_k(z)/sqrt(k!)``, ``k = 0..degree``: ``[D+1, *z.shape]``."""
+    import numpy as np
+    from numpy.polynomial.hermite_e import hermeval
+    z = np.asarray(z, dtype=float)
+    return np.stack([hermeval(z, np.eye(degree + 1)[k]) / math.sqrt(math.factorial(k)) for k in range(degree + 1)])
+
+
+def hermite_design(A1, A2, S, shift=0.0, degree: int = 8, nodes: int = 40):
+    """Shared Gaussian-integral kernel of Lemmas 5.1/5.2 (numerical H): for ``u, b ~ N(0, 1)`` i.i.d.,
+    ``M[P, (k, l)] = E_{u,b}[He_k(u) He_l(b)/sqrt(k! l!) Phi_N((A1 u + A2 b + shift)/S)]`` by
+    ``nodes x nodes`` Gauss-Hermite quadrature (float64); ``A1, A2, S, shift`` broadcast to ``[P]``.
+    ``M @ beta.ravel()`` is ``E[H(u, b) Phi_N(...)]`` for ``H = sum beta_kl He_k(u) He_l(b)/sqrt(k! l!)``."""
+    import numpy as np
+    from numpy.polynomial.hermite_e import hermegauss
+    q, w = hermegauss(nodes)
+    Hw = _hermite_basis(q, degree) * (w / math.sqrt(2 * math.pi))       # [D+1, Q] (weights folded in)
+    A1, A2, S, shift = (np.asarray(v, dtype=float) for v in (A1, A2, S, shift))
+    A1, A2, S, shift = (v.reshape(-1, 1, 1) for v in np.broadcast_arrays(A1, A2, S, shift))
+    U, Bv = np.meshgrid(q, q, indexing="ij")
+    cdf = _std_normal_cdf(torch.from_numpy((A1 * U + A2 * Bv + shift) / S)).numpy()    # [P, Q, Q]
+    # M[P, k, l] = sum_{p,q} w_p w_q He_k(u_p) He_l(b_q) cdf[P, p, q]
+    return np.matmul(np.matmul(Hw, cdf), Hw.T).reshape(cdf.shape[0], -1)
+
+
 def lemma51_H(phi: str, sigma: float, degree: int = 8, ridge: float = 1e-10):
     """A numerical ``H`` for Lemma 5.1 (surrogate of the paper's Hermite construction ``H^Psi``, proof
     in G.1).  By rotation invariance only ``u = <w*_<, a_<> ~ N(0, 1)`` and ``b = a_> = a_{d_x}`` matter:
@@ -1169,22 +1194,12 @@ def lemma51_H(phi: str, sigma: float, degree: int = 8, ridge: float = 1e-10):
     expectation by 40 x 40 Gauss-Hermite quadrature (float64).  Returns ``(beta [D+1, D+1], G)``
     with ``G(alpha, gamma)`` the quadrature value of ``E[1[<a,x*> + gamma n >= 0] H]``."""
     import numpy as np
-    from numpy.polynomial.hermite_e import hermegauss, hermeval
-    nodes, w = hermegauss(40)
-    w = w / math.sqrt(2 * math.pi)
     D = degree
-    fact = np.array([math.factorial(k) for k in range(D + 1)], dtype=float)
-    He = np.stack([hermeval(nodes, np.eye(D + 1)[k]) / math.sqrt(fact[k]) for k in range(D + 1)])   # [D+1, Q]
-    U, Bv = np.meshgrid(nodes, nodes, indexing="ij")
     act = _data.PHI_FUNCTIONS[phi]
 
     def design(alpha, gamma=1.0):
-        al = np.asarray(alpha, dtype=float).reshape(-1, 1, 1)
-        s = np.sqrt(0.75 - al ** 2 + (gamma * sigma) ** 2)
-        cdf = _std_normal_cdf(torch.from_numpy((al * U + Bv / 2) / s)).numpy()          # [A, Q, Q]
-        # M[a, k, l] = sum_{p,q} w_p w_q He_k(u_p) He_l(b_q) cdf[a, p, q]
-        Hw = He * w                                                      # [D+1, Q] (weights folded in)
-        return np.matmul(np.matmul(Hw, cdf), Hw.T).reshape(len(al), -1)  # [A, (D+1)^2]
+        al = np.asarray(alpha, dtype=float).reshape(-1)
+        return hermite_design(al, 0.5, np.sqrt(0.75 - al ** 2 + (gamma * sigma) ** 2), degree=D)   # [A, (D+1)^2]
 
     amax = math.sqrt(3) / 2
     alphas = np.linspace(-amax, amax, 121)
@@ -1200,9 +1215,7 @@ def lemma51_H(phi: str, sigma: float, degree: int = 8, ridge: float = 1e-10):
         return design(alpha, gamma) @ beta.reshape(-1)
 
     def H(u, b):
-        hu = np.stack([hermeval(u, np.eye(D + 1)[k]) / math.sqrt(fact[k]) for k in range(D + 1)])
-        hb = np.stack([hermeval(b, np.eye(D + 1)[k]) / math.sqrt(fact[k]) for k in range(D + 1)])
-        return np.einsum("kl,k...,l...->...", beta, hu, hb)
+        return np.einsum("kl,k...,l...->...", beta, _hermite_basis(u, D), _hermite_basis(b, D))
 
     return beta, G, H
 
@@ -1291,3 +1304,93 @@ def measure_pfg2(point, ctx):
         "tau2_over_i1_eps2_max": Q.amax(-1), "g4_formula_rel_err": rel,
         "eps_c_prime_over_eps_c": exact,
         "approx_1_over_sqrtpi_norm": 1 / (math.sqrt(math.pi) * nrm)})
+
+
+# ----------------------------------------------------------------------------- Lemma 5.2 (numerical H, windowed)
+
+
+def lem52_sigma(i: int, corrected: bool = True) -> float:
+    """``sigma = tau/eps_x`` at which Lemma 5.1's H is built for position ``i`` (proof of 5.2, App. G.2):
+    corrected ``sqrt(2(i-2))`` (AZL-RNN/PfG.2: tau^2 ~ 2(i-2) eps_x^2) or the paper's ``sqrt(i-1)`` (the
+    centre of its interval ``tau in [0.9, 1.1] sqrt(i-1) eps_x``)."""
+    return math.sqrt(2 * (i - 2)) if corrected else math.sqrt(i - 1)
+
+
+def measure_lem52(point, ctx):
+    """Lemma 5.2 (a) on target and (b) off target with the numerical H of Lemma 5.1 (:func:`lemma51_H`),
+    EXACT Gaussian integration given the network (float64, no Monte Carlo).
+
+    Per trial: W, A at init (sub-stream "net", ctx dtype; projections in float64), ``n`` Def. 3.1 sequences ("data"), the null sequence,
+    a unit ``w* = (w*_<, 0)`` ("wstar").  With ``omega = sqrt(m/2) w~``, ``alpha~ = sqrt(m/2) a~ ~ N(0, I)``
+    (H is applied to the standardized ``a = alpha~_{1..d_x}``, as Lemma 5.1's H takes ``a ~ N(0, I)``):
+    ``u0 = <omega, h^(0)_{i-1}> ~ N(0, ||h^(0)||^2)``, window ``|u0| <= eps_c/sqrt 2``,
+    ``<omega, h_{i'-1}> = c u0 + tau z`` (``c = <h^(0), h>/||h^(0)||^2``, ``tau = ||(I - hh^T) h_{i'-1}||``),
+    ``<alpha~, x_{i'}> = A1 u + A2 b + (orthogonal Gaussian)`` with ``u = <w*_<, a_<>``, ``b = a_{d_x}``; so
+    ``E[1_window 1[...] H]/eps'_c = E_{u0 | window} E_{u,b}[H(u, b) Phi_N((A1 u + A2 b + c u0)/S)]``,
+    ``S^2 = ||y_<||^2 - A1^2 + tau^2 + t^2`` (``y = x_{i'}[:d_x]``, ``t = x_{i'}[d_x]``); u0 by 4-point
+    Gauss-Legendre on the window (conditional density), (u, b) by 40 x 40 Gauss-Hermite (:func:`hermite_design`).
+    H_{i->j} = H/eps'_c with H fit at ``sigma = sqrt(2(i-2))`` (:func:`lem52_sigma`), i = 3..L-1.
+    Keys: ``on`` = max_{i, seq} |E_{i'=i} - phi(<w*, x*_i>)| (5.2a), ``off`` = max_{i, i' != i, seq} |E_{i'}|
+    (5.2b, i' = 1..L), ``on_paper_sigma`` / ``off_paper_sigma`` (H fit at the paper's sigma = sqrt(i-1)),
+    ``tau_ratio_worst`` (measured tau/(eps_x sigma) farthest from 1), ``eps_c_prime_over_eps_c``."""
+    import numpy as np
+    phi = str(point["phi"])
+    eps, K = float(point["eps_x"]), ctx.trials
+    eps_c = float(point.get("eps_c_rel", 0.01)) * eps
+    pt = dict(point)
+    net = make_net(pt, ctx)
+    x = make_x(pt, ctx, dtype=torch.float64)
+    n, L = x.shape[0], x.shape[1]
+    tr, tr0 = net.trace(x.to(ctx.dtype)), net.trace(null_x(pt, ctx, n))
+    d_x = x.shape[-1] - 1
+    wv = torch.randn(K, d_x - 1, generator=ctx.generator("wstar"), dtype=torch.float64, device=ctx.device)
+    wv = (wv / wv.norm(dim=1, keepdim=True)).cpu()
+    act = _data.PHI_FUNCTIONS[phi]
+    h_all = torch.cat([torch.zeros_like(tr.h[:, :1]), tr.h], dim=1).cpu().to(torch.float64)      # h_0 = 0, h_1..h_L: [K, L+1, n, m]
+    y = x[:, :, :d_x].cpu()                                                     # [n, L, d_x]
+    t = x[:, :, d_x].cpu()                                                      # [n, L]
+    A1 = torch.einsum("kc,nlc->knl", wv, y[..., :d_x - 1])                     # [K, n, L]   (i' = 1..L)
+    A2 = y[..., d_x - 1].expand(K, n, L)
+    ynorm2 = (y[..., :d_x - 1] ** 2).sum(-1).expand(K, n, L)
+    gl, glw = np.polynomial.legendre.leggauss(4)
+    out = {k: torch.zeros(K, dtype=torch.float64) for k in ("on", "off", "on_paper_sigma", "off_paper_sigma")}
+    tau_dev = torch.zeros(K, dtype=torch.float64)
+    epr = torch.zeros(K, dtype=torch.float64)
+    for i in range(3, L):                                                     # positions i = 3..L-1 (i < j <= L)
+        h0 = tr0.h[:, i - 2].cpu().to(torch.float64)                           # h^(0)_{i-1}: [K, n, m]
+        n0 = h0.norm(dim=-1)                                                   # [K, n]
+        hp = h_all[:, :L].transpose(1, 2)                                      # h_{i'-1}, i' = 1..L: [K, n, L, m]
+        c = (hp * h0.unsqueeze(2)).sum(-1) / (n0 * n0).unsqueeze(-1)          # [K, n, L]
+        tau = (hp - c.unsqueeze(-1) * h0.unsqueeze(2)).norm(dim=-1)           # [K, n, L]
+        S = (ynorm2 - A1 ** 2 + tau ** 2 + t.expand(K, n, L) ** 2).clamp_min(1e-300).sqrt()
+        e = eps_c / math.sqrt(2)
+        u0 = e * torch.from_numpy(gl)                                          # [G]
+        dens = torch.from_numpy(glw) * torch.exp(-0.5 * (u0.view(1, 1, -1) / n0.unsqueeze(-1)) ** 2)   # [K, n, G]
+        dens = dens / dens.sum(-1, keepdim=True)                               # conditional on the window
+        shift = c.unsqueeze(-1) * u0.view(1, 1, 1, -1)                         # [K, n, L, G]
+        Mx = hermite_design(A1.unsqueeze(-1).numpy(), A2.unsqueeze(-1).numpy(), S.unsqueeze(-1).numpy(),
+                            shift.numpy())                                     # [K*n*L*G, (D+1)^2]
+        target = act(A1[:, :, i - 1] / eps)                                    # phi(<w*, x*_i>)  [K, n]
+        onehot = torch.zeros(L, dtype=torch.bool)
+        onehot[i - 1] = True
+        for tag, corr in (("", True), ("_paper_sigma", False)):
+            beta = _CACHE.get(("lem51H", phi, lem52_sigma(i, corr)), lambda: lemma51_H(phi, lem52_sigma(i, corr)))[0]
+            E = torch.from_numpy(Mx @ beta.reshape(-1)).view(K, n, L, -1)
+            E = (E * dens.unsqueeze(2)).sum(-1)                                # [K, n, L]
+            on = (E[:, :, i - 1] - target).abs().amax(-1)
+            off = E[:, :, ~onehot].abs().amax(dim=(1, 2))
+            out["on" + tag] = torch.maximum(out["on" + tag], on)
+            out["off" + tag] = torch.maximum(out["off" + tag], off)
+        r = tau[:, :, i - 1] / (eps * lem52_sigma(i))
+        worst = torch.where(r.log().abs().amax(-1) > tau_dev.log().abs(), r.gather(-1, r.log().abs().argmax(-1, keepdim=True)).squeeze(-1), tau_dev) if i > 3 else r.gather(-1, r.log().abs().argmax(-1, keepdim=True)).squeeze(-1)
+        tau_dev = worst
+        epr = torch.erf(eps_c / (2 * n0[:, 0])) / eps_c
+    out["tau_ratio_worst"] = tau_dev
+    out["eps_c_prime_over_eps_c"] = epr
+    return out
+
+
+def _lem52_off(point, ctx):
+    """Lemma 5.2(b) view of :func:`measure_lem52`: adds ``off_over_eps_x`` (shares the cached measurement)."""
+    ex = _CACHE.get(_key("lem52", point, ctx), lambda: measure_lem52(point, ctx))
+    return {**ex, "off_over_eps_x": ex["off"] / float(point["eps_x"])}
