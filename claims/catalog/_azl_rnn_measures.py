@@ -1394,3 +1394,48 @@ def _lem52_off(point, ctx):
     """Lemma 5.2(b) view of :func:`measure_lem52`: adds ``off_over_eps_x`` (shares the cached measurement)."""
     ex = _CACHE.get(_key("lem52", point, ctx), lambda: measure_lem52(point, ctx))
     return {**ex, "off_over_eps_x": ex["off"] / float(point["eps_x"])}
+
+
+# ----------------------------------------------------------------------------- (9.2): output bound in the ball
+
+
+def measure_eq92(point, ctx, steps: int = 6):
+    """Proof of Theorem 1, (9.2) (Lemma B.1h + F.1a): ``max_{j>=3, samples} ||F_j(x*; W + W')||`` for the
+    WORST ``W'`` on the Frobenius sphere ``||W'||_F = Delta/sqrt(m)`` (which contains the SGD iterates of
+    Lemma 7.1) found by projected (normalized) gradient ascent: ``W'_0 = 0``, ``W'_{s+1} = r P(W'_s + r 2^{-s}
+    g_s/||g_s||_F)`` with ``g_s`` the autograd gradient of the current max (per trial) and ``P`` the
+    rescaling to radius ``r = Delta/sqrt m`` (``steps`` steps; the best iterate kept).  The first step is the
+    linear-worst direction.  values: ``max ||F_j|| / (1 + Delta)`` (the paper's ``O(rho^7 Delta)`` for its
+    ``Delta >= 1``, plus the ``O(rho)`` of B.1h at ``W' = 0``); extras: ``adv`` (raw), ``init`` (W' = 0),
+    ``random`` (a Gaussian W' of the same Frobenius norm, sub-stream "pert"), ``excess = adv - init``,
+    ``random_excess``, ``Delta`` (the reached ``sqrt(m) ||W'||_F``, = Delta)."""
+    net = make_net(point, ctx)
+    x = make_x(point, ctx, n=int(point.get("n", 4)))
+    K, m = net.trials, net.m
+    Delta = float(point["Delta"])
+    r = Delta / math.sqrt(m)
+
+    def fmax(Wp):
+        return net.forward(x, net.W0 + Wp)[:, 2:].norm(dim=-1).reshape(K, -1).amax(-1)   # j = 3..L
+
+    with torch.no_grad():
+        init = fmax(torch.zeros_like(net.W0))
+        Wr = small_perturbation(net, r, ctx, "pert")
+        rand = fmax(Wr)
+    Wp = torch.zeros_like(net.W0)
+    best = init.clone()
+    for s in range(steps):
+        Wq = Wp.clone().requires_grad_(True)
+        with torch.enable_grad():
+            v = fmax(Wq)
+            (g,) = torch.autograd.grad(v.sum(), Wq)
+        best = torch.maximum(best, v.detach()) if s else best
+        gn = g.reshape(K, -1).norm(dim=1).clamp_min(1e-30).view(-1, 1, 1)
+        Wp = Wp + (r * 2.0 ** (-s)) * g / gn
+        Wp = Wp * (r / Wp.reshape(K, -1).norm(dim=1).clamp_min(1e-30)).view(-1, 1, 1)
+    with torch.no_grad():
+        best = torch.maximum(best, fmax(Wp))
+    return Measurement(best / (1 + Delta), {
+        "adv": best, "init": init, "random": rand, "excess": (best - init).clamp_min(1e-12),
+        "random_excess": (rand - init).abs().clamp_min(1e-12), "random_over_1_plus_Delta": rand / (1 + Delta),
+        "Delta": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m)})
