@@ -24,7 +24,7 @@ EXPECTED_IDS = {
     "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d", "AZL-RNN/D.1c", "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3",
     "AZL-RNN/Lem7.1", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1a", "AZL-RNN/ClaimG.1b", "AZL-RNN/Lem6.3",
     "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3", "AZL-RNN/Lem5.1a", "AZL-RNN/Lem5.1b",
-    "AZL-RNN/PfG.2", "AZL-RNN/Lem5.2a", "AZL-RNN/Lem5.2b", "AZL-RNN/(9.2)",
+    "AZL-RNN/PfG.2", "AZL-RNN/Lem5.2a", "AZL-RNN/Lem5.2b", "AZL-RNN/(9.2)", "AZL-RNN/(9.3)",
 }
 
 
@@ -381,3 +381,11 @@ def test_false_lem52b_eps_free_fails():
 def test_false_eq92_constant_fails():
     """(9.2): max_j ||F_j(W + W')|| <= 0.3 (1 + Delta) is falsified by the PGA worst case (measured up to 3.6)."""
     assert _fails(_sharp("AZL-RNN/(9.2)", 0.3 / 7.2)).counterexample is not None
+
+
+def test_false_eq93_gap_growing_in_m_fails():
+    """(9.3): a gap growing like sqrt(m) at fixed N (a wrong 'over-parameterization hurts' law) is rejected."""
+    c = C["AZL-RNN/(9.3)"]
+    sc = dataclasses.replace(c.scalings[2], exponent=0.5, relation="at_least", tolerance=0.0)
+    r = _fails(dataclasses.replace(c, id=c.id + "/grows", kind="conjecture", scalings=(sc,), examples=0))
+    assert any(s["verdict"] == "fail" for s in r.scalings)

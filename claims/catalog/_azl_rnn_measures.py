@@ -1439,3 +1439,73 @@ def measure_eq92(point, ctx, steps: int = 6):
         "adv": best, "init": init, "random": rand, "excess": (best - init).clamp_min(1e-12),
         "random_excess": (rand - init).abs().clamp_min(1e-12), "random_over_1_plus_Delta": rand / (1 + Delta),
         "Delta": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m)})
+
+
+# ----------------------------------------------------------------------------- (9.3): generalization gap, T > N
+
+
+def _lam_outputs(net, a, W, lam):
+    """``lam F_j`` for ``j = 3..L`` of the inputs ``a = A x [K, L, r, m]`` at ``W [K, m, m]`` -> ``[K, r, L-2]`` (d = 1)."""
+    h, outs = None, []
+    for l in range(a.shape[1]):
+        g = a[:, l] if h is None else a[:, l] + torch.bmm(h, W.transpose(1, 2))
+        h = torch.relu(g)
+        if l >= 2:
+            outs.append(lam * torch.matmul(h, net.B.transpose(1, 2))[..., 0])
+    return torch.stack(outs, dim=-1)
+
+
+def measure_eq93(point, ctx):
+    """Proof of Theorem 1, (9.3): the generalization gap ``E_D[Obj(W_t)] - E_Z[Obj(W_t)]`` of the training
+    objective ``Obj = sum_{j>=3} G(lam F_j(x*; W + W_t), y*_j)`` along Algorithm 1 with ``T = epochs x N``
+    single-sample steps (samples drawn uniformly from Z with replacement, so each is reused ~epochs times;
+    the same task, step size and closed-form BPTT gradient as AZL-RNN/Thm1: :func:`thm1_task`,
+    :func:`obj_and_grad`).  At t = 0 and after every N steps: ``train`` = mean over the N samples of Z (their
+    noisy labels), ``test`` = mean over 256 fresh held-out samples (sub-stream "test") with the label noise
+    integrated exactly (:func:`_abs_gauss_mean`).  values: ``max_t |test_t - train_t|``; extras: ``gap_last``
+    (signed, at t = T), ``gap_max``, ``train_last``, ``test_last``, ``Delta = sqrt(m) ||W'_T||_F``, ``T``."""
+    def run():
+        with _intra_op_threads(1):
+            return _measure_eq93(point, ctx)
+    return _THM1_CACHE.get(_key("eq93", point, ctx), run)
+
+
+def _measure_eq93(point, ctx):
+    if int(point.get("d", 1)) != 1:
+        raise ValueError("measure_eq93 integrates the label noise in closed form for d = 1 only")
+    lam = float(point["lam"])
+    net = make_net(point, ctx, lam=lam)
+    As, Ws, phi, x, y = thm1_task(point, ctx)
+    K, N, L, _ = x.shape
+    m, E = net.m, int(point.get("epochs", 4))
+    T = E * N
+    sigma, d_x = float(point.get("sigma", 0.1)), Ws.shape[-1]
+    eta = float(point.get("c_eta", 1.0)) / (lam * lam * m * math.sqrt(T))
+    ax = torch.matmul(x, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)    # [K, L, N, m]
+    xt_s = _data.raw_tokens(K * 256, L, d_x, generator=ctx.generator("test"), device=ctx.device, dtype=torch.float64)
+    Ft = concept_targets(As, Ws, phi, xt_s.reshape(K, 256, L - 2, d_x))[..., 0].to(ctx.dtype)   # [K, 256, L-2]
+    xt = _data.transform_inputs(xt_s, float(point["eps_x"]), dtype=ctx.dtype).reshape(K, 256, L, -1)
+    axt = torch.matmul(xt, net.A.unsqueeze(1).transpose(-1, -2)).transpose(1, 2)   # [K, L, 256, m]
+    idx = torch.randint(0, N, (T, K), generator=ctx.generator("sgd"), device=ctx.device)
+    ar = torch.arange(K, device=ctx.device)
+    yz = y[..., 0]                                                                 # [K, N, L-2]
+
+    def gap(W):
+        train = (_lam_outputs(net, ax, W, lam) - yz).abs().sum(-1).mean(1)
+        test = _abs_gauss_mean(_lam_outputs(net, axt, W, lam) - Ft, sigma).sum(-1).mean(1)
+        return test - train, train, test
+
+    W = net.W0.clone()
+    g0, _, _ = gap(W)
+    gmax = g0.abs()
+    for t in range(T):
+        i = idx[t]
+        _, U, H, _ = obj_and_grad(net, ax[ar, :, i], y[ar, i], W, lam)
+        W.baddbmm_(U.transpose(1, 2), H, alpha=-eta)
+        if (t + 1) % N == 0:
+            gt, train, test = gap(W)
+            gmax = torch.maximum(gmax, gt.abs())
+    Wp = W - net.W0
+    return Measurement(gmax, {"gap_max": gmax.clamp_min(1e-12), "gap_last": gt, "gap_start": g0,
+                              "train_last": train, "test_last": test,
+                              "Delta": Wp.reshape(K, -1).norm(dim=1) * math.sqrt(m), "T": float(T)})
