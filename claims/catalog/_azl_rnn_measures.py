@@ -1317,6 +1317,12 @@ def lem52_sigma(i: int, corrected: bool = True) -> float:
 
 
 def measure_lem52(point, ctx):
+    """:func:`_measure_lem52` on one torch thread (see :class:`_intra_op_threads`)."""
+    with _intra_op_threads(1):
+        return _measure_lem52(point, ctx)
+
+
+def _measure_lem52(point, ctx):
     """Lemma 5.2 (a) on target and (b) off target with the numerical H of Lemma 5.1 (:func:`lemma51_H`),
     EXACT Gaussian integration given the network (float64, no Monte Carlo).
 
@@ -1400,6 +1406,12 @@ def _lem52_off(point, ctx):
 
 
 def measure_eq92(point, ctx, steps: int = 6):
+    """(9.2) on one thread (small sequential autograd steps; see :class:`_intra_op_threads`): :func:`_measure_eq92`."""
+    with _intra_op_threads(1):
+        return _measure_eq92(point, ctx, steps)
+
+
+def _measure_eq92(point, ctx, steps: int = 6):
     """Proof of Theorem 1, (9.2) (Lemma B.1h + F.1a): ``max_{j>=3, samples} ||F_j(x*; W + W')||`` for the
     WORST ``W'`` on the Frobenius sphere ``||W'||_F = Delta/sqrt(m)`` (which contains the SGD iterates of
     Lemma 7.1) found by projected (normalized) gradient ascent: ``W'_0 = 0``, ``W'_{s+1} = r P(W'_s + r 2^{-s}
