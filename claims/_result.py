@@ -139,6 +139,10 @@ def atomic_write_json(path: str | os.PathLike, doc: dict) -> str:
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".claims-", suffix=".json", dir=d)
     try:
+        # mkstemp creates the file 0600; a results file is an ordinary output (0666 less the umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(_jsonable(doc), f, indent=1, allow_nan=False)
             f.write("\n")

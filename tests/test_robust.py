@@ -47,6 +47,9 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "r.json"
     r = claims.check(_mk("ROB/a"), profile=FAST)
     claims.write_results(path, [r], "fast", complete=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary output file, not mkstemp's 0600
     before = path.read_text()
     import claims._result as R
 
