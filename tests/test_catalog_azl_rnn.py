@@ -5,6 +5,7 @@ exponent, or the paper's off-by-one linearization) fail with a counterexample.""
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import pytest
 import torch
@@ -64,7 +65,7 @@ def test_zeta_c_closed_form_and_recursions():
 TRUE_QUICK = ["AZL-RNN/Lem7.1-identity", "AZL-RNN/(5.1)", "AZL-RNN/PropD.2-i", "AZL-RNN/B.1a", "AZL-RNN/B.1g",
               "AZL-RNN/C.1", "AZL-RNN/D.1a", "AZL-RNN/Lem8.1", "AZL-RNN/Thm1", "AZL-RNN/D.1a-zeta_d",
               "AZL-RNN/PropD.2-ii", "AZL-RNN/FactD.3", "AZL-RNN/Lem5.4", "AZL-RNN/ClaimG.1b",
-              "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3"]
+              "AZL-RNN/Sec2-complexity", "AZL-RNN/fn1", "AZL-RNN/PropA.3", "AZL-RNN/LemA.1", "AZL-RNN/CorA.2"]
 
 
 @pytest.mark.parametrize("cid", TRUE_QUICK)
@@ -315,6 +316,28 @@ def test_false_fn1_smaller_variance_fails():
     bad = dataclasses.replace(c, id=c.id + "/var1", kind="conjecture",
                               regime=c.regime[:-1] + (claims.Choice("var_times_m", (1.0,)),))
     assert _fails(bad).counterexample["max_ratio"] < 0.8 / 1.2 + 0.1
+
+
+def test_false_lema1_without_concentration_term_fails():
+    """Lemma A.1: the deviation is NOT below half the Rademacher term alone (measured deviation/R^ is about 1)."""
+    c = C["AZL-RNN/LemA.1"]
+    bad = dataclasses.replace(c, id=c.id + "/no-conc", kind="conjecture",
+                              measure=functools.partial(M.measure_lema1, rad_factor=0.5, conc_factor=0.0))
+    r = _fails(bad)
+    assert r.counterexample is not None and r.stats["tightness"] > 1
+
+
+def test_false_cora2_without_concentration_term_fails():
+    """Corollary A.2: sum_r R^(F_r) alone, with factor 1/2, does not bound the deviation at k = 1."""
+    c = C["AZL-RNN/CorA.2"]
+    bad = dataclasses.replace(c, id=c.id + "/no-conc", kind="conjecture", regime=_pin_k1(c),
+                              measure=functools.partial(M.measure_cora2, rad_factor=0.5, conc_factor=0.0))
+    r = _fails(bad)
+    assert r.counterexample is not None and r.stats["tightness"] > 1
+
+
+def _pin_k1(c):
+    return tuple(dataclasses.replace(p, low=1, high=1) if p.name == "k" else p for p in c.regime)
 
 
 def test_false_propa3_faster_rate_fails():

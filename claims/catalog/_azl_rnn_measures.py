@@ -1136,18 +1136,65 @@ def measure_propa3(point, ctx):
     complexity ``(B/N) E_xi ||sum_i xi_i x_i|| <= B/sqrt(N)``.  values: ``R sqrt(N)/B`` for random unit
     x (sub-stream "x").  The expectation over xi is EXACT (all ``2^N`` sign vectors,
     ``N <= 14``); extras: the all-equal-x value (-> sqrt(2/pi) = 0.80 for large N)."""
-    K, N, dim = ctx.trials, int(point["N"]), int(point.get("dim", 8))
-    if N > 14:
-        raise ValueError(f"measure_propa3 enumerates all 2^N sign vectors: need N <= 14, got N={N}")
-    x = torch.randn(K, N, dim, generator=ctx.generator("x"), dtype=torch.float64, device=ctx.device)
-    x = x / x.norm(dim=-1, keepdim=True)
-    idx = torch.arange(2 ** N, device=ctx.device)
-    xi = (((idx.unsqueeze(1) >> torch.arange(N, device=ctx.device)) & 1) * 2 - 1).to(torch.float64)   # [2^N, N]
-    gram = x @ x.transpose(1, 2)                                            # [K, N, N]
-    s = torch.einsum("sa,kab,sb->ks", xi, gram, xi).clamp_min(0).sqrt()    # ||sum xi x||
-    R = s.mean(-1) / N                                                      # B = 1
+    N = int(point["N"])
+    x = _unit_sphere_samples(point, ctx)
+    R, xi = _rademacher_linear(x)
     same = xi.sum(-1).abs().mean() / N * math.sqrt(N)
     return Measurement(R * math.sqrt(N), {"all_equal_x": float(same)})
+
+
+def _unit_sphere_samples(point, ctx):
+    """``[K, N, dim]`` i.i.d. uniform unit vectors (sub-stream "x"); ``N <= 14`` (exact Rademacher averages)."""
+    K, N, dim = ctx.trials, int(point["N"]), int(point.get("dim", 8))
+    if N > 14:
+        raise ValueError(f"exact Rademacher averages enumerate all 2^N sign vectors: need N <= 14, got N={N}")
+    x = torch.randn(K, N, dim, generator=ctx.generator("x"), dtype=torch.float64, device=ctx.device)
+    return x / x.norm(dim=-1, keepdim=True)
+
+
+def _rademacher_linear(x):
+    """EXACT empirical Rademacher complexity of ``{x -> <w, x> : ||w|| <= 1}`` on ``x`` ``[K, N, dim]``:
+    ``(1/N) E_xi ||sum_i xi_i x_i||`` over all ``2^N`` sign vectors (Gram form). Returns ``(R [K], xi)``."""
+    N = x.shape[1]
+    idx = torch.arange(2 ** N, device=x.device)
+    xi = (((idx.unsqueeze(1) >> torch.arange(N, device=x.device)) & 1) * 2 - 1).to(torch.float64)   # [2^N, N]
+    gram = x @ x.transpose(1, 2)                                            # [K, N, N]
+    s = torch.einsum("sa,kab,sb->ks", xi, gram, xi).clamp_min(0).sqrt()    # ||sum xi x||
+    return s.mean(-1) / N, xi
+
+
+def _concentration(b, N, delta):
+    """``6 b sqrt(log(4/delta)/(2N))``: the two-sided McDiarmid term of the textbook Rademacher bound for
+    ``[-b, b]``-valued classes (Mohri, Rostamizadeh, Talwalkar, Foundations of ML, Thm 3.3 for ``[0, 1]``
+    values with ``3 sqrt(log(2/delta')/(2N))``, rescaled by the range 2b, ``delta' = delta/2`` per side)."""
+    return 6.0 * b * math.sqrt(math.log(4.0 / delta) / (2.0 * N))
+
+
+def measure_lema1(point, ctx, *, delta=0.05, rad_factor=2.0, conc_factor=1.0):
+    """Lemma A.1 on the linear class ``{x -> <w, x> : ||w|| <= 1}`` (``b = 1``) with ``x`` uniform on the unit
+    sphere, so ``E_D f = 0`` for every f and the sup of the deviation is EXACT: ``||mean_i x_i||`` (attained at
+    ``w = mean/||mean||``). values: ``sup_f |E_D f - E_N f| / (rad_factor R^ + conc_factor * conc)`` with the exact
+    ``R^`` and the textbook concentration term; extras: the deviation, ``R^`` and their ratio."""
+    x = _unit_sphere_samples(point, ctx)
+    N = x.shape[1]
+    R, _ = _rademacher_linear(x)
+    dev = x.mean(1).norm(dim=-1)
+    rhs = rad_factor * R + conc_factor * _concentration(1.0, N, delta)
+    return Measurement(dev / rhs, {"deviation": dev, "rademacher": R, "dev_over_R": dev / R})
+
+
+def measure_cora2(point, ctx, *, delta=0.05, rad_factor=2.0 * math.sqrt(2.0), conc_factor=1.0):
+    """Corollary A.2 with ``k`` linear classes ``F_r = {x -> <w_r, x> : ||w_r|| <= 1}`` and the 1-Lipschitz
+    ``L(z) = <u, z>``, ``u = 1_k/sqrt(k)`` (range ``[-b, b]``, ``b = sqrt(k)``), x uniform on the sphere. Then
+    ``L(f(x)) = <sum_r u_r w_r, x>`` and the sup over ``(w_1..w_k)`` of the deviation is EXACT:
+    ``sqrt(k) ||mean_i x_i||``. values: that over ``rad_factor * sum_r R^(F_r) + conc(b)`` (``rad_factor``:
+    symmetrisation 2 times Maurer's vector-contraction sqrt 2)."""
+    x = _unit_sphere_samples(point, ctx)
+    N, k = x.shape[1], int(point["k"])
+    R, _ = _rademacher_linear(x)
+    dev = math.sqrt(k) * x.mean(1).norm(dim=-1)
+    rhs = rad_factor * k * R + conc_factor * _concentration(math.sqrt(k), N, delta)
+    return Measurement(dev / rhs, {"deviation": dev, "sum_rademacher": k * R})
 
 
 # ----------------------------------------------------------------------------- Lemma 5.1 (numerical H)
