@@ -23,7 +23,6 @@ loader does not import it as a catalog module.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 
 import torch
 
@@ -33,6 +32,8 @@ from ovpmodel import linalg as _la
 from ovpmodel import perturb as _pt
 
 from claims import Measurement
+
+from ._cache import LRUCache
 
 PAPER = "allen-zhu-li-rnn-generalization-full.txt"
 
@@ -181,21 +182,8 @@ def random_rank_one(net, omega: float, ctx, offset="rand"):
     return omega * (u / u.norm(dim=1, keepdim=True)) * (v / v.norm(dim=2, keepdim=True))
 
 
-class _Cache:
-    """Tiny LRU cache so claims sharing one expensive measurement (E.1-*, F.1*) compute it once."""
-
-    def __init__(self, size=8):
-        self.size, self.d = size, OrderedDict()
-
-    def get(self, key, fn):
-        if key in self.d:
-            self.d.move_to_end(key)
-            return self.d[key]
-        v = fn()
-        self.d[key] = v
-        if len(self.d) > self.size:
-            self.d.popitem(last=False)
-        return v
+# shared measurements ((5.1a-c), E.1-*, F.1*, ...) are computed once per key: ._cache.LRUCache
+_Cache = LRUCache
 
 
 _CACHE = _Cache()

@@ -28,6 +28,8 @@ from ovpmodel.linalg import Diag, ProductOperator
 
 from claims import Measurement
 
+from ._cache import LRUCache
+
 PAPER = "allen-zhu-li-song-rnn-convergence.txt"
 
 
@@ -389,25 +391,8 @@ def measure_46(point, ctx):
 # initialization.  Tilde quantities at W~, primes = perturbed minus tilde.
 
 
-from collections import OrderedDict
-
-
-class _Cache:
-    """Tiny LRU cache so claims that share one expensive measurement ((5.1a-c), (5.2)/(5.3)) compute it
-    once per (point, seed) in a run (same pattern as the AZL-RNN catalog)."""
-
-    def __init__(self, size=8):
-        self.size, self.d = size, OrderedDict()
-
-    def get(self, key, fn):
-        if key in self.d:
-            self.d.move_to_end(key)
-            return self.d[key]
-        v = fn()
-        self.d[key] = v
-        if len(self.d) > self.size:
-            self.d.popitem(last=False)
-        return v
+# shared measurements ((5.1a-c), E.1-*, F.1*, ...) are computed once per key: ._cache.LRUCache
+_Cache = LRUCache
 
 
 _CACHE = _Cache(32)
