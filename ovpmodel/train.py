@@ -23,7 +23,10 @@ import torch
 from ._checks import check_finite, check_positive_int, make_generator
 from .linalg import spectral_norm
 
-__all__ = ["TrainRecord", "train", "layer_list"]
+__all__ = ["TrainRecord", "train", "layer_list", "STATS"]
+
+#: the trajectory statistics :func:`train` can record (``TrainRecord`` fields)
+STATS = ("loss", "grad_norm", "dist_spec", "dist_fro", "sign_changes")
 
 
 def layer_list(W) -> list[torch.Tensor]:
@@ -48,6 +51,16 @@ def _map(fn, *Ws):
     return fn(*Ws)
 
 
+def _step_(W, G, eta: float) -> None:
+    """``W <- W - eta * G`` in place (``G`` is overwritten by ``eta * G``): the same two roundings as
+    ``W - eta * G``, without allocating a new set of weights each step."""
+    if isinstance(W, (tuple, list)):
+        for w, g in zip(W, G):
+            _step_(w, g, eta)
+    else:
+        W.sub_(G.mul_(eta))
+
+
 def _sum_sq(G) -> torch.Tensor:
     return sum((g.reshape(g.shape[0], -1) ** 2).sum(-1) for g in layer_list(G))
 
@@ -70,17 +83,17 @@ class TrainRecord:
 
     def stacked(self) -> dict[str, torch.Tensor]:
         """``{"steps": [T], "loss": [T, K], "grad_norm": [T, K], "dist_spec": [T, K, L],
-        "dist_fro": [T, K, L], "sign_changes": [T, K]}`` (spectral entries NaN where not computed)."""
+        "dist_fro": [T, K, L], "sign_changes": [T, K]}`` (spectral entries NaN where not computed;
+        statistics that were not recorded, see ``train(stats=...)``, are absent)."""
         return {"steps": torch.tensor(self.steps), **{
-            k: torch.stack(getattr(self, k)) for k in
-            ("loss", "grad_norm", "dist_spec", "dist_fro", "sign_changes")}}
+            k: torch.stack(getattr(self, k)) for k in STATS if getattr(self, k)}}
 
 
 def train(net, x: torch.Tensor, y: torch.Tensor, *, steps: int, eta: float | None = None,
           eta_times_m: float | None = None, batch_size: int | None = None,
           generator: torch.Generator | None = None, seed: int | None = None, W=None,
           record_every: int = 1, spectral_every: int | None = None,
-          callback: Callable | None = None):
+          callback: Callable | None = None, stats=None):
     """Run GD (``batch_size=None``) or mini-batch SGD on ``net.loss`` from ``W`` (default ``net.W0``).
 
     SGD draws, independently per trial and step, a uniformly random subset of
@@ -88,9 +101,17 @@ def train(net, x: torch.Tensor, y: torch.Tensor, *, steps: int, eta: float | Non
     for the sum-loss of AZLS; for a mean loss such as ZCZG's it is the mean over the
     batch).  Returns ``(W_final, TrainRecord)``.  ``spectral_every`` controls how often
     the per-layer spectral distance is computed (default: at every recorded step).
-    ``callback(t, W, loss)`` is called after each recorded step (progress display).
+    ``callback(t, W, loss)`` is called after each recorded step (progress display; ``W`` is
+    updated in place afterwards, so a callback that keeps it must copy it).
+    ``stats`` names the statistics to record (a subset of :data:`STATS`; default all):
+    the trajectory does not depend on it, only the cost of recording does (``grad_norm``
+    needs a full-batch gradient at each recorded SGD step, ``sign_changes`` a forward
+    pass, the distances the differences ``W - W0``). ``loss`` is always recorded.
     """
     steps = check_positive_int("steps", steps) if steps else 0
+    stats = set(STATS) if stats is None else {"loss", *stats}
+    if not stats <= set(STATS):
+        raise ValueError(f"unknown stats {sorted(stats - set(STATS))}; choose from {STATS}")
     if (eta is None) == (eta_times_m is None):
         raise ValueError("give exactly one of eta= or eta_times_m=")
     if eta is None:
@@ -111,7 +132,8 @@ def train(net, x: torch.Tensor, y: torch.Tensor, *, steps: int, eta: float | Non
     W0 = net.W0
     W = W0 if W is None else W
     W = _map(lambda w: w.detach().clone(), W)
-    D0 = _masks(net.trace(x, W0))
+    D0 = _masks(net.trace(x, W0)) if "sign_changes" in stats else None
+    n_layers = len(layer_list(W0))
     rec = TrainRecord()
     K = net.trials
     mean_loss = net.family == "zczg"
@@ -119,10 +141,14 @@ def train(net, x: torch.Tensor, y: torch.Tensor, *, steps: int, eta: float | Non
     def record(t, loss, G):
         rec.steps.append(t)
         rec.loss.append(loss.detach().clone())
-        rec.grad_norm.append(_sum_sq(G).sqrt())
-        diffs = [a - b for a, b in zip(layer_list(W), layer_list(W0))]
-        rec.dist_fro.append(torch.stack([dw.reshape(K, -1).norm(dim=-1) for dw in diffs], dim=-1))
-        if t % spectral_every == 0 or t == steps:
+        if "grad_norm" in stats:
+            rec.grad_norm.append(_sum_sq(G).sqrt())
+        spec_now = "dist_spec" in stats and (t % spectral_every == 0 or t == steps)
+        diffs = ([a - b for a, b in zip(layer_list(W), layer_list(W0))]
+                 if "dist_fro" in stats or spec_now else None)
+        if "dist_fro" in stats:
+            rec.dist_fro.append(torch.stack([dw.reshape(K, -1).norm(dim=-1) for dw in diffs], dim=-1))
+        if spec_now:
             # Lanczos to 1e-6 relative (a fixed start-vector seed keeps it deterministic);
             # a zero difference (step 0) has norm 0.
             dspec = []
@@ -132,11 +158,12 @@ def train(net, x: torch.Tensor, y: torch.Tensor, *, steps: int, eta: float | Non
                 else:
                     dspec.append(spectral_norm(dw, tol=1e-6, generator=make_generator(0, dw.device)))
             rec.dist_spec.append(torch.stack(dspec, dim=-1))
-        else:
-            rec.dist_spec.append(torch.full((K, len(diffs)), float("nan"), dtype=loss.dtype, device=loss.device))
-        with torch.no_grad():
-            Dt = _masks(net.trace(x, W))
-        rec.sign_changes.append(sum((a != b).reshape(K, -1).sum(-1) for a, b in zip(Dt, D0)))
+        elif "dist_spec" in stats:
+            rec.dist_spec.append(torch.full((K, n_layers), float("nan"), dtype=loss.dtype, device=loss.device))
+        if "sign_changes" in stats:
+            with torch.no_grad():
+                Dt = _masks(net.trace(x, W))
+            rec.sign_changes.append(sum((a != b).reshape(K, -1).sum(-1) for a, b in zip(Dt, D0)))
         if callback is not None:
             callback(t, W, loss)
 
@@ -154,13 +181,13 @@ def train(net, x: torch.Tensor, y: torch.Tensor, *, steps: int, eta: float | Non
             scale = 1.0 if mean_loss else n / batch_size
             step_G = _map(lambda g: g * scale, Gb)
         if t % record_every == 0 or t == steps:
-            if G is None:
+            if G is None and "grad_norm" in stats:
                 _, G = net.grad(x, y, W)
             record(t, loss, G)
         if not torch.isfinite(loss).all():
             break
         if t < steps:
-            W = _map(lambda w, g: w - eta * g, W, step_G)
+            _step_(W, step_G, eta)
     return W, rec
 
 

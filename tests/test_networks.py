@@ -208,6 +208,27 @@ def test_sgd_runs_and_decreases_loss_deterministically():
     assert (runs[0]["loss"][-1] < runs[0]["loss"][0] / 5).all()
 
 
+@pytest.mark.parametrize("sgd", [False, True])
+def test_train_stats_subset_leaves_trajectory_unchanged(sgd):
+    """``train(stats=...)`` only skips recording: loss curve, spectral distances and final weights are
+    bitwise those of a full-statistics run; the skipped statistics are absent from ``stacked()``."""
+    x = unit_inputs(6, 5, 7)
+    y = torch.randn(6, 5, generator=torch.Generator().manual_seed(8), dtype=F64)
+    net = FCNet(64, 2, 5, trials=3, seed=11)
+    kw = dict(steps=30, eta_times_m=1.0, spectral_every=15, **({"batch_size": 3, "seed": 4} if sgd else {}))
+    W_all, rec_all = train(net, x, y, **kw)
+    W_sub, rec_sub = train(net, x, y, stats=("dist_spec",), **kw)
+    full, sub = rec_all.stacked(), rec_sub.stacked()
+    assert torch.equal(W_all, W_sub)
+    assert torch.equal(full["loss"], sub["loss"]) and full["loss"].shape == (31, 3)
+    assert torch.equal(full["dist_spec"].nan_to_num(-1.0), sub["dist_spec"].nan_to_num(-1.0))
+    assert set(sub) == {"steps", "loss", "dist_spec"}
+    assert full["sign_changes"][-1].min().item() > 0          # the full run did record them
+    assert torch.equal(net.W0, FCNet(64, 2, 5, trials=3, seed=11).W0)   # in-place steps leave W0 alone
+    with pytest.raises(ValueError, match="unknown stats.*grad_nrm"):
+        train(net, x, y, stats=("grad_nrm",), **kw)
+
+
 @pytest.mark.parametrize("make,match", [
     (lambda: FCNet(-4, 2, 3, seed=0), "m must be a positive integer"),
     (lambda: FCNet(8, 0, 3, seed=0), "L must be a positive integer"),

@@ -22,6 +22,11 @@ import math
 import torch
 
 from .._claim import Measurement
+from ._cache import LRUCache
+
+#: GD/SGD runs shared by claims that look at the same run (Theorem 1 and the Remark after Theorem 4
+#: draw the same points and seeds): keyed by everything a run depends on
+_RUNS = LRUCache(8)
 
 __all__ = [
     "fact26_measure", "fn3_bias_measure", "intuition_measure", "step1_fwd_measure",
@@ -820,6 +825,11 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
     """
 
     def measure(point, ctx):
+        key = (kind, sgd, var_scale, tuple(sorted(point.items())), ctx.seed, ctx.trials, str(ctx.dtype),
+               str(ctx.device))
+        return _RUNS.get(key, lambda: run(point, ctx))
+
+    def run(point, ctx):
         from ovpmodel import ConvNet, ResNet
         from ovpmodel.train import train
 
@@ -855,7 +865,8 @@ def gd_measure(kind: str = "fc", sgd: bool = False, var_scale: float = 1.0):
             return Measurement(values=r2.to(ctx.dtype), extras={
                 "rate": rate.clamp_min(1e-12).to(ctx.dtype), "loss_ratio": lr.clamp(1e-30, 1e30).to(ctx.dtype),
                 **extra_out, **_loss_curve(loss, ctx.dtype)})
-        _, rec = train(net, x, y, steps=T, eta=eta, record_every=1, spectral_every=max(1, T // 2), **extra)
+        _, rec = train(net, x, y, steps=T, eta=eta, record_every=1, spectral_every=max(1, T // 2),
+                       stats=("loss", "dist_spec"), **extra)
         st = rec.stacked()
         loss = st["loss"]                                                       # [T+1, K]
         if sgd:
