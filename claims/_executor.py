@@ -2,6 +2,9 @@
 
 * ``"inprocess"`` (default, also ``None`` / ``"serial"``) — :class:`InProcessExecutor`
   runs each task at ``submit`` time in the calling thread.
+* ``"auto"`` — what suits this machine (:func:`resolve_auto`): on a CPU with at least
+  two usable cores a local process pool with one worker per core (at most 8) and
+  ``cores // workers`` torch threads each; otherwise (one core, or a GPU device) in-process.
 * ``"processes"`` / ``"processes:N"`` — a local ``ProcessPoolExecutor`` (spawned
   workers); tasks travel as cloudpickle blobs, so claims built from lambdas work.
 * ``"dask-local"`` / ``"dask-local:N"`` — a Dask ``LocalCluster`` on loopback
@@ -27,10 +30,53 @@ import re
 import threading
 from typing import Any, Callable, Iterator
 
-__all__ = ["InProcessExecutor", "open_executor", "parse_scheduler", "SCHEDULER_HELP", "SchedulerError"]
+__all__ = ["InProcessExecutor", "open_executor", "parse_scheduler", "resolve_auto", "usable_cpus",
+           "torch_threads", "SCHEDULER_HELP", "SchedulerError"]
 
-SCHEDULER_HELP = ("'inprocess' (default), 'processes[:N]' (local process pool), 'dask-local[:N]' "
-                  "(a Dask LocalCluster on 127.0.0.1) or 'tcp://host:port' (a running Dask scheduler)")
+SCHEDULER_HELP = ("'inprocess' (default), 'auto' (a process per core on a multi-core CPU), 'processes[:N]' "
+                  "(local process pool), 'dask-local[:N]' (a Dask LocalCluster on 127.0.0.1) or 'tcp://host:port' "
+                  "(a running Dask scheduler)")
+
+
+def usable_cpus() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_auto(device: str = "cpu", cpus: int | None = None) -> tuple[str, int | None]:
+    """The concrete back-end ``"auto"`` stands for: ``(spec, torch threads per task)``.
+
+    On a CPU device with ``cpus >= 2`` usable cores: ``("processes:W", cpus // W)`` with
+    ``W = min(cpus, 8)`` workers. The catalog's tensors are small enough (widths of a few
+    hundred to a thousand, K <= 16 trials) that one torch thread per claim is nearly as fast as
+    two, so claims side by side use the cores far better than threads inside one claim.
+    Otherwise (one core, or a ``cuda`` device: one GPU is shared badly by several processes)
+    ``("inprocess", None)`` (torch's thread count left as it is).
+    """
+    cpus = usable_cpus() if cpus is None else int(cpus)
+    if not str(device).startswith("cpu") or cpus < 2:
+        return "inprocess", None
+    workers = min(cpus, 8)
+    return f"processes:{workers}", max(1, cpus // workers)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Set torch's intra-op thread count to ``n`` for the block (``None``: unchanged); the
+    tasks submitted inside pin their workers to it (see the module doc)."""
+    import torch
+
+    old = torch.get_num_threads()
+    if n is not None and n != old:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != old:
+            torch.set_num_threads(old)
 
 
 class SchedulerError(ValueError):
@@ -132,6 +178,8 @@ def parse_scheduler(spec: str | None, option: str = "scheduler") -> tuple[str, A
     """
     if spec is None:
         return ("inprocess", None)
+    if isinstance(spec, str) and spec.strip() == "auto":
+        return parse_scheduler(resolve_auto()[0], option)
     if not isinstance(spec, str):
         raise SchedulerError(f"{option} must be a string, one of {SCHEDULER_HELP}; got {spec!r}")
     s = spec.strip()

@@ -94,8 +94,11 @@ class RunOutcome:
 
 
 def _run_info(prof: Profile, device, dtype, seed, ids, scheduler) -> dict:
+    import torch
+
     return {"seed": int(seed), "device": str(device), "dtype": dtype, "profile": prof.name,
-            "planned": list(ids), "scheduler": scheduler or "inprocess"}
+            "planned": list(ids), "scheduler": scheduler or "inprocess",
+            "torch_threads": int(torch.get_num_threads())}
 
 
 def _load_resume(json_path: str, prof: Profile, device, dtype, seed) -> dict[str, ClaimResult]:

@@ -5,7 +5,7 @@ Subcommands::
     list       [--paper P] [--family F] [-k SUBSTR]           list catalog claims
     run        [--paper P] [--family F] [-k SUBSTR] [--profile quick|ci|thorough]
                [--device cpu] [--dtype float64] [--seed 0] [--json PATH] [--resume]
-               [--scheduler inprocess|processes[:N]|dask-local[:N]|tcp://HOST:PORT]
+               [--scheduler inprocess|auto|processes[:N]|dask-local[:N]|tcp://HOST:PORT]
                [--timeout S] [--time-report N]
                run catalog claims; one line per claim on stderr as it finishes, then
                where the time went (slowest claims first); the results file is
@@ -18,7 +18,9 @@ Subcommands::
                recompute one example exactly; prints measured values, bound and
                violations as JSON
     report     run, write reports/claims.json (or --json), then the HTML report via
-               claims.report.render_html when that module exists
+               claims.report.render_html when that module exists; same options as
+               run, but --scheduler defaults to auto (claims side by side, one
+               process per core, on a multi-core CPU)
     calibrate  [filters] [--claim FILE.py:attr ...] [--profile ci] [--seeds 20]
                [--seed-start 0] [--json reports/calibration.json]
                [--html reports/calibration.html] [--scheduler ...] [--conf 0.95]
@@ -63,7 +65,8 @@ def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
     if seed:
         p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scheduler", default=None,
-                   help="where claims run: inprocess (default), processes[:N], dask-local[:N] or tcp://HOST:PORT")
+                   help="where claims run: inprocess (default; report: auto), auto (a process per core on a "
+                        "multi-core CPU, one torch thread each), processes[:N], dask-local[:N] or tcp://HOST:PORT")
     p.add_argument("--timeout", type=float, default=None,
                    help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
 
@@ -91,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _robust_opts(p)
     p.add_argument("--json", default="reports/claims.json")
     p.add_argument("--html", default="reports/claims.html")
+    p.set_defaults(scheduler="auto")
     p = sub.add_parser("calibrate", help="false-fail rates over many base seeds")
     _filters(p)
     _run_opts(p, seed=False)
@@ -194,20 +198,38 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _scheduler(args) -> tuple[str | None, int | None]:
+    """``--scheduler`` with ``auto`` resolved for ``--device``: ``(spec, torch threads or None)``."""
+    from claims._executor import resolve_auto
+
+    if isinstance(args.scheduler, str) and args.scheduler.strip() == "auto":
+        return resolve_auto(args.device)
+    return args.scheduler, None
+
+
+def _serial(spec) -> bool:
+    return spec is None or spec.strip() in ("inprocess", "serial")
+
+
 def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
-    from claims._executor import open_executor
+    from claims._executor import open_executor, torch_threads
     from claims._runner import RunInterrupted, handle_sigterm, run_claims, time_report
 
     prof = _profile_obj(args, _validate_run(args))
     selected = _select(args)
     json_path = args.json or json_default
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    spec, threads = _scheduler(args)
+    t0 = time.perf_counter()
     try:
-        with handle_sigterm(), open_executor(args.scheduler, "--scheduler") as ex:
+        with handle_sigterm(), torch_threads(threads), open_executor(spec, "--scheduler") as ex:
+            if not _serial(spec):
+                say(f"running {len(selected)} claim(s) on {spec}"
+                    + (f" (--scheduler auto; {threads} torch thread(s) per worker)" if threads else ""))
             out = run_claims(selected, prof, device=args.device, dtype=args.dtype, seed=args.seed,
                              json_path=json_path, resume=args.resume,
-                             executor=None if args.scheduler in (None, "inprocess", "serial") else ex,
-                             scheduler=args.scheduler, progress=say)
+                             executor=None if _serial(spec) else ex,
+                             scheduler=spec, progress=say)
     except RunInterrupted as exc:
         say(f"interrupted by {exc.reason}; finished claims are in {json_path} (rerun with --resume)"
             if json_path else f"interrupted by {exc.reason}")
@@ -226,7 +248,8 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
                                       + (f", {len(out.resumed)} resumed" if out.resumed else "") + ")"):
             say(line)
     say(f"{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items())
-        + ("" if out.complete else f" (incomplete: {out.interrupted})"))
+        + ("" if out.complete else f" (incomplete: {out.interrupted})")
+        + f"; wall time {time.perf_counter() - t0:.1f} s")
     if not out.complete:
         return 1, json_path
     return (1 if out.bad else 0), json_path
@@ -234,7 +257,7 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
 
 def _cmd_calibrate(args) -> int:
     from claims._calibration import calibrate, calibration_lines, render_calibration_html
-    from claims._executor import open_executor
+    from claims._executor import open_executor, torch_threads
     from claims._runner import RunInterrupted, handle_sigterm
 
     args.resume = False
@@ -251,10 +274,11 @@ def _cmd_calibrate(args) -> int:
     if not selected:
         raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    spec, threads = _scheduler(args)
     try:
-        with handle_sigterm(), open_executor(args.scheduler, "--scheduler") as ex:
+        with handle_sigterm(), torch_threads(threads), open_executor(spec, "--scheduler") as ex:
             doc = calibrate(selected, args.seeds, profile=prof, seed_start=args.seed_start, device=args.device,
-                            dtype=args.dtype, executor=None if args.scheduler in (None, "inprocess") else ex,
+                            dtype=args.dtype, executor=None if _serial(spec) else ex,
                             conf=args.conf, target=args.target, json_path=args.json, progress=say)
     except KeyboardInterrupt as exc:
         say(f"interrupted ({getattr(exc, 'reason', 'KeyboardInterrupt')}); partial calibration in {args.json}")

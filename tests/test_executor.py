@@ -13,7 +13,9 @@ import torch
 
 import claims
 from claims import Bound, Claim, FloatParam, IntParam, Measurement, Profile, Scaling, Source
-from claims._executor import InProcessExecutor, SchedulerError, open_executor, parse_scheduler
+from claims import _executor
+from claims._executor import (InProcessExecutor, SchedulerError, open_executor, parse_scheduler, resolve_auto,
+                              torch_threads)
 from claims._runner import run_claims
 
 HAS_DASK = importlib.util.find_spec("distributed") is not None
@@ -103,6 +105,62 @@ def test_parse_scheduler_rejects_bad_specs():
     for bad in ("processes:0", "inprocess:2", "tcp://host", "tcp://h:99999", "ray"):
         with pytest.raises(SchedulerError, match="scheduler"):
             parse_scheduler(bad)
+
+
+@pytest.mark.parametrize("device, cpus, want", [
+    ("cpu", 1, ("inprocess", None)), ("cpu", 2, ("processes:2", 1)), ("cpu", 3, ("processes:3", 1)),
+    ("cpu", 16, ("processes:8", 2)), ("cpu", 64, ("processes:8", 8)), ("cuda", 16, ("inprocess", None)),
+    ("cuda:1", 2, ("inprocess", None)),
+])
+def test_resolve_auto(device, cpus, want):
+    assert resolve_auto(device, cpus=cpus) == want
+
+
+def test_auto_spec_parses_to_this_machines_backend(monkeypatch):
+    monkeypatch.setattr(_executor, "usable_cpus", lambda: 4)
+    assert parse_scheduler("auto") == ("processes", 4)
+    monkeypatch.setattr(_executor, "usable_cpus", lambda: 1)
+    assert parse_scheduler(" auto ") == ("inprocess", None)
+
+
+def test_torch_threads_sets_and_restores():
+    old = torch.get_num_threads()
+    with torch_threads(None):
+        assert torch.get_num_threads() == old
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == old
+    with pytest.raises(RuntimeError):
+        with torch_threads(1):
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == old
+
+
+def test_report_defaults_to_auto_and_records_the_backend(tmp_path, monkeypatch, capsys):
+    """``ovpcheck report`` runs claims side by side by default (here forced to 2 cores: two spawned
+    workers, one torch thread each) and records the resolved back-end; verdicts and numbers equal a
+    serial ``ovpcheck run`` at one thread."""
+    import json
+
+    from claims import cli
+
+    monkeypatch.setattr(_executor, "usable_cpus", lambda: 2)
+    sel = ["-k", "AZL-RNN/B.1b,AZL-RNN/B.1c,AZL-RNN/LemA.1", "--profile", "quick", "--time-report", "0"]
+    rj, rh = tmp_path / "r.json", tmp_path / "r.html"
+    assert cli.main(["report", *sel, "--json", str(rj), "--html", str(rh)]) == 0
+    assert "running 3 claim(s) on processes:2" in capsys.readouterr().err
+    doc = json.loads(rj.read_text())
+    assert doc["run"]["scheduler"] == "processes:2" and doc["run"]["torch_threads"] == 1
+    sj = tmp_path / "s.json"
+    with torch_threads(1):
+        assert cli.main(["run", *sel, "--json", str(sj)]) == 0
+    ser = json.loads(sj.read_text())
+    assert ser["run"]["scheduler"] == "inprocess" and rh.stat().st_size > 0
+
+    def key(d):
+        return {r["claim_id"]: (r["verdict"], r["stats"]["max_ratio"], r["stats"]["total_trials"])
+                for r in d["results"]}
+    assert key(doc) == key(ser) and len(key(doc)) == 3
 
 
 def test_sweep_seeds_are_per_point_and_order_free(serial):
