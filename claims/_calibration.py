@@ -40,7 +40,7 @@ from ._profiles import Profile, get_profile
 from ._result import atomic_write_json
 
 __all__ = ["CALIBRATION_SCHEMA", "CALIBRATION_VERSION", "calibrate", "summarize", "read_calibration",
-           "render_calibration_html", "calibration_lines"]
+           "merge_calibrations", "render_calibration_html", "calibration_lines"]
 
 CALIBRATION_SCHEMA = "ovpcheck-calibration"
 CALIBRATION_VERSION = 1
@@ -123,6 +123,7 @@ def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profi
     say = progress or (lambda msg: None)
     ids = [c.id for c in claims]
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    commit = _code_commit()
     t0 = time.perf_counter()
     runs: list[dict] = []
 
@@ -130,7 +131,7 @@ def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profi
         d = {"schema": CALIBRATION_SCHEMA, "version": CALIBRATION_VERSION, "created": created,
              "profile": prof.name, "profile_settings": prof.to_dict(), "device": str(device), "dtype": dtype,
              "seeds": seeds, "claim_ids": ids, "complete": complete,
-             "wall_time_s": time.perf_counter() - t0,
+             "wall_time_s": time.perf_counter() - t0, "commit": commit,
              "command": (f"ovpcheck calibrate --profile {prof.name} --seeds {len(seeds)} --seed-start {seeds[0]}"
                          if seeds == list(range(seeds[0], seeds[0] + len(seeds))) else None),
              "runs": sorted(runs, key=lambda r: (ids.index(r["claim_id"]), r["seed"]))}
@@ -165,6 +166,46 @@ def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profi
     return doc(complete)
 
 
+def _code_commit() -> str | None:
+    """The git commit of the checked code (this package's checkout), or None."""
+    from .report import _git_commit_at
+
+    return _git_commit_at(__file__)
+
+
+def merge_calibrations(base: dict, update: dict) -> dict:
+    """``base`` with the runs of ``update``'s claims replaced by ``update``'s (claims new in ``update``
+    are added): re-calibrating a few changed claims without re-running the whole catalog.
+
+    Both documents must share profile, seeds, device and dtype (``ValueError`` naming the
+    difference). The result lists each part (when, which claims, commit, wall time) under
+    ``"parts"``, so the report says which runs came from which code; the summary is recomputed
+    with ``base``'s interval level and target."""
+    for k in ("profile", "seeds", "device", "dtype"):
+        if base.get(k) != update.get(k):
+            raise ValueError(f"cannot merge calibrations with different {k}: {base.get(k)!r} vs {update.get(k)!r}; "
+                             f"re-run the update with the base's --profile / --seeds / --seed-start / --device / --dtype")
+    upd = set(update["claim_ids"])
+    ids = list(base["claim_ids"]) + [c for c in update["claim_ids"] if c not in set(base["claim_ids"])]
+    runs = [r for r in base["runs"] if r["claim_id"] not in upd] + list(update["runs"])
+
+    def part(d, which):
+        return d.get("parts") or [{"created": d.get("created"), "commit": d.get("commit"), "claims": which,
+                                   "wall_time_s": d.get("wall_time_s")}]
+
+    out = dict(base)
+    out.update(
+        claim_ids=ids, complete=bool(base.get("complete")) and bool(update.get("complete")),
+        wall_time_s=float(base.get("wall_time_s") or 0) + float(update.get("wall_time_s") or 0),
+        runs=sorted(runs, key=lambda r: (ids.index(r["claim_id"]), r["seed"])),
+        parts=part(base, f"all {len(base['claim_ids'])} claims") + part(update, sorted(upd)),
+        command=None)
+    suite = base.get("suite") or {}
+    out.update(summarize(runs, ids, base["seeds"], base["profile_settings"]["alpha"],
+                         suite.get("conf", 0.95), suite.get("target", 0.05)))
+    return out
+
+
 def read_calibration(path: str | os.PathLike) -> dict:
     """Read a calibration document, checking schema and version (``ValueError`` naming the fix)."""
     try:
@@ -185,6 +226,16 @@ def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _part_lines(doc: dict) -> list[str]:
+    """One line per merged part (:func:`merge_calibrations`): which claims ran on which code, when."""
+    out = []
+    for p in doc.get("parts") or []:
+        claims = p["claims"] if isinstance(p["claims"], str) else ", ".join(p["claims"])
+        out.append(f"  part {p.get('created')} commit {(p.get('commit') or 'unknown')[:10]} "
+                   f"({float(p.get('wall_time_s') or 0):.0f} s): {claims}")
+    return out
+
+
 def calibration_lines(doc: dict) -> list[str]:
     """A plain-text table of a calibration document (the CLI prints it; README quotes it)."""
     s = doc["suite"]
@@ -193,6 +244,7 @@ def calibration_lines(doc: dict) -> list[str]:
              f"{doc['seeds'][-1]}, {len(doc['claim_ids'])} claim(s), designed alpha per claim "
              f"{doc['profile_settings']['alpha']:g}, {doc['wall_time_s']:.0f} s"
              + ("" if doc.get("complete", True) else " (INCOMPLETE)"),
+             *_part_lines(doc),
              f"{'claim':<34} {'fails/runs':>10} {'rate':>7}  {100 * conf:g}% CP interval     p(>=fails|alpha)"]
     for c in doc["claims"]:
         lo, hi = c["fail_rate_ci"]
@@ -246,7 +298,10 @@ tr.warn{{background:#ffd}}code{{font-size:13px}}</style></head><body>
 <p>Profile <b>{e(doc['profile'])}</b>, {len(doc['seeds'])} base seeds ({doc['seeds'][0]}..{doc['seeds'][-1]}),
 {len(doc['claim_ids'])} claims, device {e(str(doc['device']))}, designed claim-level alpha {alpha:g};
 {doc['wall_time_s']:.0f} s{'' if doc.get('complete', True) else ' — <b>incomplete run</b>'}.
-Created {e(doc['created'])}.</p>
+Created {e(doc['created'])}{', code commit ' + e(doc['commit'][:10]) if doc.get('commit') else ''}.</p>
+{''.join(f"<p>Merged part: {e(str(p.get('created')))}, commit {e((p.get('commit') or 'unknown')[:10])}, "
+         f"{float(p.get('wall_time_s') or 0):.0f} s: {e(p['claims'] if isinstance(p['claims'], str) else ', '.join(p['claims']))}</p>"
+         for p in doc.get('parts') or [])}
 <p><b>Suite:</b> {len(s['failed_seeds'])}/{s['seeds_complete']} base seeds had at least one failing claim
 = {_pct(s['fail_rate'])} ({100 * s['conf']:g}% Clopper–Pearson [{lo:.3f}, {hi:.3f}]); counting errors
 {_pct(s['gate_fail_rate'])}; design bound min(1, claims × alpha) = {s['design_bound']:.3g}; target ≤

@@ -194,6 +194,14 @@ class Scaling:
     ``"equal"`` (fail if ``[exponent - tolerance, exponent + tolerance]`` misses the
     CI), ``"report"`` (never fails; the slope is recorded).
     ``series``: ``"values"`` or the key of an ``extras`` entry of the measurement.
+    ``zeros``: what an exact 0 in the series means for the log-log fit. ``"error"`` (default:
+    the scaling is an ``error``) or ``"drop"`` — for series where 0 is a legitimate outcome
+    (a count or a change that can vanish, e.g. no re-drawn unit ever fires): zeros are left
+    out of the fit (the slope uses the mean log over the positive trials of each grid point,
+    the bootstrap resamples those) and counted in the result (``zeros_dropped``); a grid point
+    with fewer than half of its trials positive is still an ``error``. Dropping zeros at the
+    small end of the grid lowers the fitted slope a little (toward passing ``at_most``): use it
+    only where zeros are rare, and say so in the claim's notes.
     """
 
     param: str
@@ -204,6 +212,7 @@ class Scaling:
     series: str = "values"
     tolerance: float = 0.0
     note: str = ""
+    zeros: str = "error"
 
     def __post_init__(self) -> None:
         if not isinstance(self.param, str) or not self.param:
@@ -223,6 +232,8 @@ class Scaling:
                 )
         if not isinstance(self.series, str) or not self.series:
             raise InvalidClaimError(f"Scaling.series must be 'values' or an extras key, got {self.series!r}")
+        if self.zeros not in ("error", "drop"):
+            raise InvalidClaimError(f"Scaling.zeros must be 'error' or 'drop', got {self.zeros!r}")
 
     def grid_for(self, profile_name: str) -> tuple:
         """The grid to use under the named profile."""

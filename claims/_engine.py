@@ -362,7 +362,7 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             f"fewer than 2 grid values of {sc.param} lie within profile {profile.name!r}'s limits "
             f"(dropped {dropped}); use a larger profile or a per-profile grid"))
         return info
-    ys, ratios, bnds = [], [], []
+    ys, ratios, bnds, zeros_dropped = [], [], [], []
     # every grid point is an independent unit of work with its own seed: the executor
     # (in-process, process pool, Dask) cannot change the numbers
     pts = []
@@ -392,16 +392,29 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             info.update(verdict="error", message=(
                 f"scaling series {sc.series!r} not in the measurement's extras {sorted(res['extras'])}"))
             return info
+        y = np.asarray(y, float)
+        if sc.zeros == "drop" and np.isfinite(y).all() and (y >= 0).all():
+            zeros = int((y == 0).sum())
+            if zeros and 2 * (y.size - zeros) < y.size:
+                info.update(verdict="error", message=(
+                    f"scaling series {sc.series!r} is 0 in {zeros} of {y.size} trials at {pt}: too few positive "
+                    f"values for a log-log fit (zeros='drop' needs at least half positive)"))
+                return info
+            zeros_dropped.append(zeros)
+            y = y[y > 0]
         if not (np.isfinite(y).all() and (y > 0).all()):
             info.update(verdict="error", message=(
                 f"scaling series {sc.series!r} has non-positive or non-finite values at {pt} "
-                f"(min {float(np.nanmin(y)):.3g}); a log-log fit needs positive values"))
+                f"(min {float(np.nanmin(y)):.3g}); a log-log fit needs positive values"
+                + ("" if sc.zeros == "drop" else
+                   " (if 0 is a legitimate outcome here, declare Scaling(..., zeros='drop'))")))
             return info
         ys.append(y)
         ratios.append(res["max_ratio"])
         bnds.append(res.get("bound_upper") if claim.bound.kind != "lower" else res.get("bound_lower"))
     rng = np.random.default_rng(derive_seed(seed, "bootstrap", i))
-    slope, lo, hi = _stats.bootstrap_slope_ci(np.array(keep, float), np.stack(ys), alpha_ex, reps, rng)
+    slope, lo, hi = _stats.bootstrap_slope_ci(np.array(keep, float), ys if any(zeros_dropped) else np.stack(ys),
+                                              alpha_ex, reps, rng)
     e, tol = sc.exponent, sc.tolerance
     verdict, msg = "ok", ""
     rng_txt = f"slope {slope:.3f}, {100 * (1 - alpha_ex):.2f}% CI [{lo:.3f}, {hi:.3f}]"
@@ -426,6 +439,10 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
                 trials=K, bootstrap_reps=reps, max_ratio=float(max(ratios)),
                 means=[float(np.exp(np.log(y).mean())) for y in ys],
                 values=[[float(v) for v in y] for y in ys])
+    if sc.zeros == "drop":
+        info["zeros_dropped"] = zeros_dropped
+        if any(zeros_dropped):
+            info["message"] += f"; {sum(zeros_dropped)} zero value(s) left out of the fit (per grid point {zeros_dropped})"
     if sc.series == "values" and all(b is not None for b in bnds):
         info["bounds"] = [float(b) for b in bnds]   # constant * shape at each grid point (plotted)
     return info
@@ -641,7 +658,8 @@ def _claim_dict(claim: Claim) -> dict:
                   "provenance": b.provenance, "shape_tex": b.shape_tex},
         "regime": regime, "tags": list(claim.tags), "notes": claim.notes, "dtype": claim.dtype,
         "scalings": [{"param": s.param, "exponent": s.exponent, "relation": s.relation,
-                      "tolerance": s.tolerance, "series": s.series, "note": s.note} for s in claim.scalings],
+                      "tolerance": s.tolerance, "series": s.series, "note": s.note,
+                      **({"zeros": s.zeros} if s.zeros != "error" else {})} for s in claim.scalings],
     }
 
 

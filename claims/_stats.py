@@ -74,16 +74,32 @@ def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
     return float((dx * (ly - ly.mean())).sum() / (dx * dx).sum())
 
 
+def _bootstrap_slope_ci_ragged(xs, ys, alpha, reps, rng):
+    """:func:`bootstrap_slope_ci` when grid points have different numbers of trials: the slope
+    of the per-point mean log y on log x, trials resampled within each point."""
+    lx = np.log(xs)
+    dx = lx - lx.mean()
+    denom = float((dx * dx).sum())
+    lys = [np.log(y) for y in ys]
+    slope = float(sum(d * ly.mean() for d, ly in zip(dx, lys)) / denom)
+    means = np.stack([ly[rng.integers(0, len(ly), size=(reps, len(ly)))].mean(axis=1) for ly in lys], axis=1)
+    slopes = (means * dx).sum(axis=1) / denom
+    lo, hi = np.quantile(slopes, [alpha / 2, 1 - alpha / 2])
+    return slope, float(lo), float(hi)
+
+
 def bootstrap_slope_ci(
     xs: np.ndarray, ys: np.ndarray, alpha: float, reps: int, rng: np.random.Generator
 ) -> tuple[float, float, float]:
     """Slope of log y on log x and a two-sided ``1 - alpha`` percentile bootstrap CI.
 
     ``xs``: shape ``[G]`` grid values; ``ys``: shape ``[G, K]`` positive values (K
-    trials per grid point). Trials are resampled within each grid point (the
+    trials per grid point), or a list of G arrays of different lengths (zeros dropped). Trials are resampled within each grid point (the
     design, i.e. the grid, is fixed). Returns ``(slope, ci_low, ci_high)``.
     """
     xs = np.asarray(xs, float)
+    if not isinstance(ys, np.ndarray) and len({len(y) for y in ys}) > 1:
+        return _bootstrap_slope_ci_ragged(xs, [np.asarray(y, float) for y in ys], alpha, reps, rng)
     ys = np.asarray(ys, float)
     G, K = ys.shape
     lx = np.log(xs)

@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target", type=float, default=0.05, help="suite-level false-fail target (default 0.05)")
     p.add_argument("--json", default="reports/calibration.json")
     p.add_argument("--html", default="reports/calibration.html")
+    p.add_argument("--merge-into", default=None, metavar="BASE.json",
+                   help="merge this run into an earlier calibration (same profile and seeds): its runs of the "
+                        "selected claims are replaced; --json / --html get the merged document")
     p = sub.add_parser("reproduce", help="recompute one example exactly")
     p.add_argument("claim_id", nargs="?", help="catalog claim id")
     p.add_argument("--claim", default=None, help="user claim as path/to/file.py:attr or module:attr")
@@ -257,6 +260,7 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
 
 def _cmd_calibrate(args) -> int:
     from claims._calibration import calibrate, calibration_lines, render_calibration_html
+    from claims._result import atomic_write_json
     from claims._executor import open_executor, torch_threads
     from claims._runner import RunInterrupted, handle_sigterm
 
@@ -274,6 +278,20 @@ def _cmd_calibrate(args) -> int:
     if not selected:
         raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    base = None
+    if args.merge_into:
+        from claims._calibration import merge_calibrations, read_calibration
+
+        if os.path.abspath(args.merge_into) == os.path.abspath(args.json):
+            raise _UsageError(f"--merge-into {args.merge_into} is also the --json output; write the update to "
+                              f"another file (the base must survive an interrupted run)")
+        try:
+            base = read_calibration(args.merge_into)
+        except (OSError, ValueError) as exc:
+            raise _UsageError(f"--merge-into {args.merge_into}: {exc}") from None
+        if base.get("profile") != prof.name:
+            raise _UsageError(f"--merge-into {args.merge_into} was calibrated with profile {base.get('profile')!r}, "
+                              f"this run uses {prof.name!r}; pass --profile {base.get('profile')}")
     spec, threads = _scheduler(args)
     try:
         with handle_sigterm(), torch_threads(threads), open_executor(spec, "--scheduler") as ex:
@@ -283,6 +301,13 @@ def _cmd_calibrate(args) -> int:
     except KeyboardInterrupt as exc:
         say(f"interrupted ({getattr(exc, 'reason', 'KeyboardInterrupt')}); partial calibration in {args.json}")
         return 143 if isinstance(exc, RunInterrupted) else 130
+    if base is not None:
+        try:
+            doc = merge_calibrations(base, doc)
+        except ValueError as exc:
+            raise _UsageError(f"--merge-into {args.merge_into}: {exc}") from None
+        atomic_write_json(args.json, doc)
+        say(f"merged into {args.merge_into}'s runs ({len(doc['claim_ids'])} claims)")
     for line in calibration_lines(doc):
         print(line)
     if args.html:

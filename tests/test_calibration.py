@@ -3,6 +3,7 @@ on synthetic claims whose truth is known analytically; the CLI command, JSON and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -92,3 +93,34 @@ def test_cli_calibrate_json_html_and_exit_code(tmp_path, capsys):
     assert main(["calibrate", "--claim", "tests/test_calibration.py:FALSE", "--profile", "quick", "--seeds", "3",
                  "--json", str(js), "--html", ""]) == 1
     assert json.loads(js.read_text())["suite"]["fail_rate"] == 1.0
+
+
+def test_merge_replaces_the_recalibrated_claims_runs(tmp_path, capsys):
+    """Re-calibrating a changed claim: ``--merge-into`` keeps the base's other runs, replaces that
+    claim's, recomputes the summary and lists both parts with their commits."""
+    from claims._calibration import merge_calibrations
+    from claims.cli import main
+
+    base = claims.calibrate([SAFE, FALSE], 4, profile=CAL)
+    fixed = dataclasses.replace(SAFE, id="CAL/false")            # "the fix": same id, now a true claim
+    upd = claims.calibrate([fixed], 4, profile=CAL)
+    m = merge_calibrations(base, upd)
+    assert m["claim_ids"] == ["CAL/safe", "CAL/false"] and len(m["runs"]) == 8
+    by = {c["claim_id"]: c for c in m["claims"]}
+    assert base["suite"]["fail_rate"] == 1.0 and by["CAL/false"]["fails"] == 0 and m["suite"]["fail_rate"] == 0.0
+    assert [p["claims"] for p in m["parts"]] == ["all 2 claims", ["CAL/false"]]
+    with pytest.raises(ValueError, match="different seeds"):
+        merge_calibrations(base, claims.calibrate([fixed], 3, profile=CAL))
+    # the CLI: the base file survives, --json gets the merged document, same-path output is refused
+    bj, uj = tmp_path / "base.json", tmp_path / "upd.json"
+    assert main(["calibrate", "--claim", "tests/test_calibration.py:SAFE", "--claim", "tests/test_calibration.py:FALSE",
+                 "--profile", "quick", "--seeds", "3", "--json", str(bj), "--html", ""]) == 1
+    assert main(["calibrate", "--claim", "tests/test_calibration.py:SAFE", "--profile", "quick", "--seeds", "3",
+                 "--json", str(uj), "--html", str(tmp_path / "m.html"), "--merge-into", str(bj)]) == 1
+    merged = read_calibration(uj)
+    assert len(merged["runs"]) == 6 and len(merged["parts"]) == 2 and len(read_calibration(bj)["runs"]) == 6
+    assert "part " in capsys.readouterr().out and "Merged part" in (tmp_path / "m.html").read_text()
+    assert main(["calibrate", "--claim", "tests/test_calibration.py:SAFE", "--profile", "quick", "--seeds", "3",
+                 "--json", str(bj), "--merge-into", str(bj)]) == 2
+    assert main(["calibrate", "--claim", "tests/test_calibration.py:SAFE", "--profile", "ci", "--seeds", "3",
+                 "--json", str(uj), "--merge-into", str(bj)]) == 2

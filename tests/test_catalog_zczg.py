@@ -198,3 +198,17 @@ def test_thm44_sharpened_convergence_fails():
                    regime=(Z_int("m", 32, 64), Z_int("L", 1, 2), Z_int("n", 4, 8), claims.FloatParam("c", 1.0, 2.0),
                            claims.IntParam("steps", 20, 40, limit="steps")))
     _fails(bad)
+
+
+def test_rem41_underflow_no_nan():
+    """Regression: an all-correct trial with margins ~750 (c ~ 980) made ell(zmin) and L_S
+    underflow to 0 in float64 (Q = 0/0 = NaN; ci profile, base seed 2). Q is then computed
+    in log space and equals 1 (n = 15, all other losses negligible)."""
+    ctx = claims.MeasureContext(trials=16, device=torch.device("cpu"), dtype=torch.float64,
+                                seed=3465948992782072167, profile=claims.PROFILES["ci"])
+    out = Z.make_rem41_measure()({"n": 15, "m": 59, "L": 6}, ctx)
+    Q = out.values
+    assert bool(torch.isfinite(Q).all())
+    assert float(Q.min()) >= 1.0 - 1e-12
+    assert float(Q[9]) == 1.0
+    assert float(out.extras["premise_holds"][9]) == 1.0 and float(out.extras["all_correct"][9]) == 1.0

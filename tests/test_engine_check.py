@@ -246,3 +246,41 @@ def test_cli_run_and_report_on_registered_claims(tmp_path, capsys):
     finally:
         for c in (good, bad):
             catalog._REGISTRY.pop(c.id, None)
+
+
+def zero_at_small_omega_measure(point, ctx):
+    """y = omega**0.5 * exp(0.1 z), except that trials 0..z0-1 are exactly 0 at the smallest grid value
+    (z0 = point['z0']): a series where 0 is a legitimate outcome."""
+    z = torch.randn(ctx.trials, generator=ctx.generator(), dtype=ctx.dtype)
+    y = point["omega"] ** 0.5 * torch.exp(0.1 * z)
+    if point["omega"] < 2e-3:
+        y[: int(point["z0"])] = 0.0
+    return Measurement(values=y.clamp_min(1e-9), extras={"y": y})
+
+
+def _zero_claim(z0, zeros):
+    return _claim(f"SYN/zeros-{z0}-{zeros}", measure=zero_at_small_omega_measure, failure_prob=0.0,
+                  regime=(FloatParam("omega", 1e-3, 1e-1, log=True), IntParam("z0", 0, 16)),
+                  bound=Bound("upper", lambda p: p["omega"] ** 0.5, 2.0, provenance="exact"),
+                  scalings=(Scaling("omega", 0.5, "at_most", grid=(1e-3, 1e-2, 1e-1), base={"z0": z0},
+                                    series="y", tolerance=0.1, zeros=zeros),))
+
+
+def test_scaling_zeros_drop_leaves_zeros_out_and_counts_them():
+    r = claims.check(_zero_claim(2, "drop"), profile=FAST, seed=5)
+    sc = r.scalings[0]
+    assert sc["verdict"] == "ok" and sc["zeros_dropped"] == [2, 0, 0], sc
+    assert len(sc["values"][0]) == 14 and len(sc["values"][1]) == 16
+    assert abs(sc["slope"] - 0.5) < 0.05 and "2 zero value(s) left out" in sc["message"]
+    assert r.to_dict()["claim"]["scalings"][0]["zeros"] == "drop"
+    clean = claims.check(_zero_claim(0, "drop"), profile=FAST, seed=5).scalings[0]
+    assert clean["zeros_dropped"] == [0, 0, 0] and "left out" not in clean["message"]
+
+
+def test_scaling_zeros_default_is_an_error_with_the_fix_named():
+    sc = claims.check(_zero_claim(2, "error"), profile=FAST, seed=5).scalings[0]
+    assert sc["verdict"] == "error" and "zeros='drop'" in sc["message"], sc["message"]
+    many = claims.check(_zero_claim(9, "drop"), profile=FAST, seed=5).scalings[0]
+    assert many["verdict"] == "error" and "0 in 9 of 16 trials" in many["message"], many["message"]
+    with pytest.raises(claims.InvalidClaimError, match="zeros must be"):
+        Scaling("omega", 0.5, grid=(1, 2), zeros="clip")

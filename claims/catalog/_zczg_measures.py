@@ -227,7 +227,8 @@ def make_rem41_measure():
     ``ell`` strictly decreasing gives Remark 4.1 (``L_S <= log2/n  =>  y_i yhat_i >= 0``).
     Adversarial W: labels planted as ``sign(f_{W0}(x_i))`` except the point with the
     smallest |f| (misclassified), last layer scaled by ``c`` (log-uniform in [1, 1e3])
-    so all other losses vanish: Q -> 1 from above (the inequality is tight)."""
+    so all other losses vanish: Q -> 1 from above (the inequality is tight). Where
+    ``ell(min_i y_i yhat_i)`` underflows (huge margins) Q is computed in log space [U]."""
 
     def measure(point, ctx):
         net = build_net(point, ctx)
@@ -249,6 +250,19 @@ def make_rem41_measure():
         z = y * net.forward(x, tuple(W))
         zmin = z.amin(-1)
         Q = n * Ls / F.softplus(-zmin)
+        # [U] float underflow: at margins zmin > ~708 (float64; c up to 1e3 on an all-correct
+        # trial) ell(zmin) = log1p(e^{-zmin}) is subnormal or 0, and so is n L_S = sum_i ell_i:
+        # the direct ratio loses all precision or is 0/0 = NaN. There Q is evaluated as
+        # sum_i exp(log ell_i - log ell_imin) with log ell(z) = -z where ell(z) < tiny (exact
+        # to float precision: log ell(z) = -z + log1p(-e^{-z}/2 + ...)); the same real number.
+        # Trials with ell(zmin) >= tiny keep the direct ratio (bitwise unchanged).
+        tiny = torch.finfo(z.dtype).tiny
+        under = F.softplus(-zmin) < tiny
+        if bool(under.any()):
+            ell = F.softplus(-z)
+            log_ell = torch.where(ell >= tiny, ell.clamp_min(tiny).log(), -z)
+            log_ell_min = log_ell.gather(-1, z.argmin(-1, keepdim=True))
+            Q = torch.where(under, torch.exp(log_ell - log_ell_min).sum(-1), Q)
         premise = (Ls <= LOG2 / n).to(ctx.dtype)
         all_correct = (zmin >= 0).to(ctx.dtype)
         # Remark 4.1 literally: premise => all correct; a violation forces Q < 1 anyway

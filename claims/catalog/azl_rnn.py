@@ -442,7 +442,10 @@ N_GRID = {"quick": (1, 4, 16), "ci": (1, 4, 16), "thorough": (1, 2, 4, 8, 16)}
 _E1_NOTE = ("INIT over W, A and the re-drawn rows: the rows of W and A in a fixed set N (the first Nr coordinates, "
             "chosen independently of the weights) are re-drawn i.i.d. N(0, 2/m) (perturb.rerandomize_rows). "
             "[T] the symbol N is overloaded with the sample size; the parameter is Nr. The condition N <= m/rho^23 "
-            "is vacuous at CPU scale: trend test. ")
+            "is vacuous at CPU scale: trend test. The N-scalings leave exact zeros out of the log-log fit "
+            "(Scaling zeros='drop'): at Nr = 1 about 1% of trials re-draw a unit that never fires for any sample "
+            "or step, so h', the coordinates and Back' do not change at all (CALIBRATION over 20 ci base seeds hit "
+            "it on seeds 1-5; measured 2 of 192 trials at m = 512, L = 4). ")
 
 
 def _e1(cid, title, tex, key, bound, scalings, notes):
@@ -455,7 +458,7 @@ def _e1(cid, title, tex, key, bound, scalings, notes):
 _e1("AZL-RNN/E.1-1", "re-randomization, forward: ||g'_l||, ||h'_l|| <= O(rho^5 sqrt(N/m))",
     r"\|g'_l\|,\|h'_l\|\le O(\rho^5\sqrt{N/m})", "e1_1",
     Bound("upper", lambda p: 1.0, 17.0, provenance=_cal(8.39, 2, "L=6, Nr=2"), shape_tex="1 (max / sqrt(N/m))"),
-    (Scaling("Nr", 0.5, "at_most", N_GRID, base=_E1_BASE_N, series="h_prime", tolerance=0.1),
+    (Scaling("Nr", 0.5, "at_most", N_GRID, base=_E1_BASE_N, series="h_prime", tolerance=0.1, zeros="drop"),
      Scaling("m", -0.5, "at_most", M_GRID, base=_E1_BASE_M, series="h_prime", tolerance=0.1)),
     "values = max(||g'||, ||h'||) over l, samples / sqrt(N/m).")
 _e1("AZL-RNN/E.1-2", "re-randomization, sign changes ||D'_l||_0 <= O(rho^4 N^{1/3} m^{2/3})",
@@ -469,13 +472,13 @@ _e1("AZL-RNN/E.1-3", "re-randomization, coordinate-wise |<w_k, h'_l>| <= O(rho^5
     r"|\langle w_k,h'_l\rangle|\le O(\rho^5N^{2/3}m^{-2/3})", "e1_3",
     Bound("upper", lambda p: 1.0, 6.0, provenance=_cal(2.97, 2, "L=6, Nr=2"), shape_tex="1 (max / (N/m)^{2/3})"),
     (Scaling("m", -2 / 3, "at_most", M_GRID, base=_E1_BASE_M, series="coord", tolerance=0.1),
-     Scaling("Nr", 2 / 3, "at_most", N_GRID, base=_E1_BASE_N, series="coord", tolerance=0.1)),
+     Scaling("Nr", 2 / 3, "at_most", N_GRID, base=_E1_BASE_N, series="coord", tolerance=0.1, zeros="drop")),
     "values = max_{k,l,samples} |<w_k, h'_l>| / (N/m)^{2/3}. [D] typical sqrt(N log m)/m.")
 _e1("AZL-RNN/E.1-4", "re-randomization, backward entries |u^T Back'_{i->j} e_k| <= O(rho^7 (N/m)^{1/6}) ||u||",
     r"|u^\top\mathrm{Back}'_{i\to j}e_k|\le O(\rho^7(N/m)^{1/6})\|u\|", "e1_4",
     Bound("upper", lambda p: 1.0, 17.0, provenance=_cal(8.41, 2, "L=6, Nr=2"), shape_tex="1 (max / (N/m)^{1/6})"),
     (Scaling("m", -1 / 6, "at_most", M_GRID, base=_E1_BASE_M, series="back_col", tolerance=0.1),
-     Scaling("Nr", 1 / 6, "report", N_GRID, base=_E1_BASE_N, series="back_col")),
+     Scaling("Nr", 1 / 6, "report", N_GRID, base=_E1_BASE_N, series="back_col", zeros="drop")),
     "values = max_{k, i<=j, samples} ||Back'_{i->j} e_k|| (the sup over u is the column norm) / (N/m)^{1/6}.")
 
 # ============================================================================ Lemma F.1

@@ -97,7 +97,12 @@ REM41 = register(Claim(
            "Adversarial W: labels planted as sign f_{W0}(x_i) with the smallest-|f| point flipped (even "
            "trials) and the last layer scaled by c in [1, 1e3] so all other losses vanish: Q -> 1 (the "
            "inequality is tight; tightness ~1). Odd trials are all correct and large c, so the premise "
-           "L_S <= log2/n does occur (extras premise_holds).")))
+           "L_S <= log2/n does occur (extras premise_holds). [U] At margins min_i y_i yhat_i > ~708 (odd "
+           "trials with c near 1e3) ell(min_i y_i yhat_i) and n L_S underflow float64 (subnormal or exactly 0, "
+           "so the direct ratio was 0/0 = NaN); there Q = sum_i exp(log ell_i - log ell_min) with "
+           "log ell(z) = -z where ell(z) < tiny: the same real number, >= 1 by the same chain; such trials "
+           "have premise and all_correct both true (not a dead net, inside the remark's statement). Other "
+           "trials: the direct ratio, unchanged.")))
 
 
 AUX = register(Claim(
