@@ -280,9 +280,17 @@ SPARSE45 = register(Claim(
     family=FAMILY,
     regime=_REGIME_45,
     measure=_m.measure_45,
-    bound=Bound("upper", lambda p: math.log(p["m"]), 3.0, shape_tex=r"\log m\ (\text{for }\sqrt{m/s}\,\|\cdot\|)",
-                provenance=("calibrated: scratch ci run, smallest size m = 64, s = 1, L = 2: value/log m up to "
-                            "1.70 over 16 trials; c = 3.0 (margin 1.75)")),
+    bound=Bound("upper", lambda p: math.log(p["m"]), 9.0, shape_tex=r"\log m\ (\text{for }\sqrt{m/s}\,\|\cdot\|)",
+                provenance=("calibrated over the whole regime (c = 3.0, from m = 64, s = 1, L = 2 alone, failed "
+                            "5/16 at m = 64, L = 8, s = 3): scratch sweep of value/log m, 306 points, 25k trials "
+                            "(K = 64 per point, 256-384 at the worst): corners m in {64, 128, 256} x L in {2, 6, 10} x "
+                            "n in {1, 4} x d_x in {2, 16} x s in {1, 3, 8, 24} (+ d = 4), and the grid m in {64, 90, "
+                            "128, 181, 256, 362, 512} x L in {2, 4, 6, 8, 10}. The worst corner is smallest m, largest L "
+                            "(s, n, d_x, d matter little): per-point 95th percentile up to 6.81 at m = 64, L = 10 "
+                            "(K = 256; pooled m = 64, L = 10: q95 6.43, q99 10.2, max 50 in one trial); m = 64, L = 8, "
+                            "s = 3: q95 4.67; pooled q95 at L = 10: 6.1 / 4.0 / 3.2 for m = 64 / 128 / 256; at L = 2: "
+                            "<= 2.2 for every m. c = 9.0 = 1.32 x 6.81: worst per-point violation rate 3% (P(>= 5 of 16) "
+                            "~1e-4), overall 0.25%")),
     quantifier="forall", adversary="truncated power method over s-sparse supports on both sides (4 random + 2 informed starts, 20 rounds)",
     failure_prob=0.05, dtype="float32", tags=("spectral", "sparse", "init"),
     scalings=(Scaling("s", 0.5, "report", grid={"quick": (1, 4, 16), "ci": (1, 2, 4, 8, 16), "thorough": (1, 4, 16, 64)},
@@ -294,7 +302,13 @@ SPARSE45 = register(Claim(
            "m^0.49), so s in [1, 24] is tested as a trend (CLAIMS.md). [D] a random-like matrix gives about "
            "sqrt(s log(m/s)/m). FINDING (scratch ci): the raw sparse norm grows like s^0.62 (CI [0.59, 0.65]) for s in "
            "[1, 16] at m = 256, faster than sqrt(s) -- outside the paper's sparsity range, so not a contradiction, but "
-           "the sqrt(s) shape is not what small s shows."),
+           "the sqrt(s) shape is not what small s shows. FINDING (calibration sweep): value/log m is not L-uniform -- its "
+           "median grows from 1.3 to 2.1 for L = 2..10 at m = 256 (about L^0.3), and the upper tail widens as L/m "
+           "grows (q95 2.2 -> 6.4 for L = 2 -> 10 at m = 64). The paper's O~ hides only polylog(m) in (4.5), but the "
+           "quantitative form (AZL-RNN Lemma B.1j: O(sqrt(s rho/m)), rho = 100 L d log m there) carries L, and m >= poly(L) "
+           "(Asm. 2.4 with delta <= 1/(C L^2 log^3 m)) fails at every CPU point, so no corner of the regime is "
+           "singled out: the regime is kept (m >= 64) and c is calibrated on its worst corner (m = 64, L = 10). "
+           "The price: the bound is about 7x above the median at m = 256, L = 2."),
 ))
 
 SPARSE46 = register(Claim(
