@@ -38,7 +38,7 @@ from ._claim import (Choice, Claim, FloatParam, IntParam, InvalidClaimError, Mea
                      derive_seed)
 from ._profiles import Profile, get_profile
 from ._result import ClaimResult
-from . import _stats
+from . import _interrupt, _stats
 
 __all__ = ["check", "reproduce", "run_example", "MeasureError", "ClaimTimeout", "resolve_ranges", "reproduce_command",
            "validate_point", "error_result", "sweep"]
@@ -375,6 +375,7 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
     else:
         futs = [executor.submit(run_example, claim, pt, s, K, device, dtype, profile) for pt, s in pts]
     for j, (pt, s) in enumerate(pts):
+        _interrupt.checkpoint()
         try:
             res = run_example(claim, pt, s, K, device, dtype, profile) if futs is None else futs[j].result()
         except (MeasureError, InvalidClaimError) as exc:
@@ -509,15 +510,18 @@ def _deadline(seconds: float):
         return
 
     def _fire(signum, frame):
-        raise ClaimTimeout(f"hard time limit of {seconds:g} s reached")
+        # recorded first, so a raise swallowed in a GC callback is re-raised at the next checkpoint
+        raise _interrupt.record(ClaimTimeout(f"hard time limit of {seconds:g} s reached"))
 
     old = signal.signal(signal.SIGALRM, _fire)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))
     try:
-        yield True
+        with _interrupt.quiet_swallowed():
+            yield True
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0.0)
         signal.signal(signal.SIGALRM, old)
+        _interrupt.forget(ClaimTimeout)
 
 
 def error_result(claim: Claim, message: str, details: str, profile: Profile, device, dtype, seed: int,
@@ -724,8 +728,10 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
     hard = prof.hard_timeout_s
     with _deadline(hard) as enforced:
         try:
-            return _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced,
-                                    claim_ref)
+            r = _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced,
+                                 claim_ref)
+            _interrupt.checkpoint()   # the limit fired but its raise was swallowed: still a timeout
+            return r
         except ClaimTimeout:
             tb = traceback.format_exc()
     r = error_result(claim, (f"timed out: the claim ran past its hard time limit of {hard:g} s "
@@ -769,6 +775,7 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
             raise _Significant(failing[key])
 
     def _evaluate(point, draw, key):
+        _interrupt.checkpoint()
         if state["first"] is None:
             if len(examples) >= n_examples or (examples and over_time()):
                 raise _StopSearch()

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from ._claim import Claim
+from . import _interrupt
 from ._profiles import Profile, get_profile
 from ._result import ClaimResult, read_results, write_results
 
@@ -46,19 +47,35 @@ class RunInterrupted(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def handle_sigterm():
-    """Within the block, SIGTERM raises :class:`RunInterrupted` (main thread only; else a no-op)."""
+    """Within the block, SIGTERM raises :class:`RunInterrupted` and Ctrl-C ``KeyboardInterrupt``,
+    and neither is lost (main thread only; else a no-op).
+
+    Both handlers record their exception in :mod:`claims._interrupt` before raising it: a
+    raise that lands in a GC callback or ``__del__`` is swallowed by Python, and the
+    next checkpoint (before each claim, example and scaling point) raises it again.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def _term(signum, frame):
-        raise RunInterrupted("SIGTERM")
+        raise _interrupt.record(RunInterrupted("SIGTERM"))
 
-    old = signal.signal(signal.SIGTERM, _term)
+    def _int(signum, frame):
+        raise _interrupt.record(KeyboardInterrupt())
+
+    old_term = signal.signal(signal.SIGTERM, _term)
+    old_int = signal.getsignal(signal.SIGINT)
+    if old_int is signal.default_int_handler:   # leave a handler someone else installed alone
+        signal.signal(signal.SIGINT, _int)
     try:
-        yield
+        with _interrupt.quiet_swallowed():
+            yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGTERM, old_term)
+        if old_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, old_int)
+        _interrupt.forget(KeyboardInterrupt)
 
 
 def check_one(claim: Claim, profile, device="cpu", dtype=None, seed: int = 0, executor=None,
@@ -168,10 +185,12 @@ def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu",
         save(False)
         if executor is None:
             for c in todo:
+                _interrupt.checkpoint()
                 say(f"[{len(done) + 1}/{n}] {c.id} ... ({time.perf_counter() - t_start:.0f} s elapsed)")
                 r = check_one(c, prof, device, dtype, seed)
                 done[c.id] = r
                 save(False)
+                _interrupt.checkpoint()
                 say("    " + r.summary_line())
                 if r.verdict in ("fail", "error"):
                     say(f"    {r.message}")
@@ -191,6 +210,7 @@ def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu",
                     continue
                 done[c.id] = r
                 save(False)
+                _interrupt.checkpoint()
                 say(f"[{len(done)}/{n}] " + r.summary_line() + f"  ({time.perf_counter() - t_start:.0f} s elapsed)")
                 if r.verdict in ("fail", "error"):
                     say(f"    {r.message}")

@@ -17,7 +17,8 @@ import torch
 import claims
 from claims import Bound, Claim, IntParam, Profile, Source
 from claims import catalog
-from claims._runner import run_claims, time_report
+from claims import _interrupt
+from claims._runner import RunInterrupted, handle_sigterm, run_claims, time_report
 
 pytest_plugins = ["pytester"]
 
@@ -160,6 +161,58 @@ def test_sigterm_midway_leaves_valid_resumable_results(tmp_path):
     assert [r.claim_id for r in again["results"]] == [f"SIGT/c{i}" for i in range(6)]
     assert again["results"][:len(done)] == doc["results"]        # same objects, incl. timestamps
     assert all(r.verdict == "pass" for r in again["results"])
+
+
+class _SignalsOnDelete:
+    """An object whose finalizer sends ``signum`` to this process and keeps running, so the
+    handler's raise lands inside ``__del__``, where Python prints and swallows it."""
+
+    def __init__(self, signum, log):
+        self.signum, self.log = signum, log
+
+    def __del__(self):
+        self.log.append("signalled")
+        signal.raise_signal(self.signum)
+        for _ in range(1000):   # the handler runs here, inside the finalizer
+            pass
+        self.log.append("finalizer not interrupted")
+
+
+def _signals_in_finalizer(signum, log):
+    def measure(point, ctx):
+        if not log:
+            obj = _SignalsOnDelete(signum, log)
+            del obj                          # the signal's raise is swallowed here...
+            log.append("measure went on")    # ...and the measure goes on
+        return torch.rand(ctx.trials, generator=ctx.generator(), dtype=ctx.dtype)
+    return measure
+
+
+@pytest.mark.parametrize("signum,exc,reason", [(signal.SIGTERM, RunInterrupted, "SIGTERM"),
+                                               (signal.SIGINT, KeyboardInterrupt, "KeyboardInterrupt")])
+def test_signal_swallowed_in_a_finalizer_still_stops_the_run(tmp_path, capfd, signum, exc, reason):
+    # CI once saw a SIGTERM land in Hypothesis' GC callback: Python swallowed the raise and the
+    # run finished with exit 0. The handler records it and the next checkpoint raises it again.
+    log = []
+    first = _mk("SWAL/a", measure=_signals_in_finalizer(signum, log))
+    path = tmp_path / "r.json"
+    with pytest.raises(exc), handle_sigterm():
+        run_claims([first, _mk("SWAL/b"), _mk("SWAL/c")], FAST, json_path=str(path))
+    assert log == ["signalled", "measure went on"]             # it was swallowed, and then not lost
+    assert _interrupt.pending() is None                        # forgotten once the run is over
+    doc = claims.read_results(path)
+    assert doc["complete"] is False and doc["interrupted"] == reason and doc["results"] == []
+    assert "Exception ignored" not in capfd.readouterr().err   # nothing alarming printed for it
+
+
+def test_hard_timeout_swallowed_in_a_finalizer_is_still_a_timeout():
+    log = []
+    prof = Profile("fast", max_examples=3, trials=8, timeout_s=60.0)
+    r = claims.check(_mk("SWAL/t", measure=_signals_in_finalizer(signal.SIGALRM, log)), profile=prof)
+    assert log == ["signalled", "measure went on"]
+    assert r.verdict == "error" and r.message.startswith("timed out") and "ClaimTimeout" in r.error
+    assert _interrupt.pending() is None
+    assert claims.check(_mk("SWAL/t2"), profile=prof).verdict == "pass"   # nothing left over
 
 
 def test_worker_dying_keeps_finished_claims(tmp_path):
