@@ -365,6 +365,14 @@ class MeasureContext:
         g.manual_seed(int(s))
         return g
 
+    def cpu_generator(self, offset: int | str | None = None) -> torch.Generator:
+        """Like :meth:`generator` but always on the CPU, for host-side work (numpy, scipy,
+        small Monte Carlo) on any device; on a CPU run it is the same stream as ``generator(offset)``."""
+        s = self.seed if offset is None else derive_seed(self.seed, "sub", offset)
+        g = torch.Generator(device="cpu")
+        g.manual_seed(int(s))
+        return g
+
     def numpy_rng(self, offset: int | str | None = None) -> np.random.Generator:
         """A NEW ``numpy.random.Generator`` from the same seed (or sub-stream)."""
         s = self.seed if offset is None else derive_seed(self.seed, "sub", offset)

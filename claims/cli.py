@@ -109,6 +109,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--merge-into", default=None, metavar="BASE.json",
                    help="merge this run into an earlier calibration (same profile and seeds): its runs of the "
                         "selected claims are replaced; --json / --html get the merged document")
+    p = sub.add_parser("lint-devices", help="check on a CPU that claims would run on a GPU (device placement)",
+                       description="Run each selected claim's measure once (profile quick, 2 trials) at its "
+                                   "regime's low point and each Choice option, on the device cpu:0 standing in "
+                                   "for cuda, and report every operation that would fail on CUDA: mixed "
+                                   "host/device tensors, a generator on the wrong device, numpy() of a device "
+                                   "tensor. Exit status 1 if any. See claims/devicelint.py for what it cannot show.")
+    _filters(p)
+    p.add_argument("--claim", action="append", default=[], metavar="FILE.py:ATTR",
+                   help="lint this user claim (repeatable; replaces the catalog selection)")
     p = sub.add_parser("reproduce", help="recompute one example exactly")
     p.add_argument("claim_id", nargs="?", help="catalog claim id")
     p.add_argument("--claim", default=None, help="user claim as path/to/file.py:attr or module:attr")
@@ -258,6 +267,25 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
     return (1 if out.bad else 0), json_path
 
 
+def _cmd_lint_devices(args) -> int:
+    from claims.devicelint import describe, lint_claim
+
+    selected = [_load_user_claim(c) for c in args.claim] if args.claim else _select(args)
+    if not selected:
+        raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
+    t0, bad = time.monotonic(), 0
+    for i, c in enumerate(selected, 1):
+        found = lint_claim(c)
+        bad += bool(found)
+        print(f"[{i}/{len(selected)}] {c.id:<36} " + ("ok" if not found else f"{len(found)} problem(s)"),
+              flush=True)
+        for v in found:
+            print("    " + describe(v).replace("\n", "\n    "))
+    print(f"{len(selected)} claim(s) linted in {time.monotonic() - t0:.1f} s: "
+          + ("none would fail on device placement" if not bad else f"{bad} would fail on a GPU"), file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _cmd_calibrate(args) -> int:
     from claims._calibration import calibrate, calibration_lines, render_calibration_html
     from claims._result import atomic_write_json
@@ -362,6 +390,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_reproduce(args)
         if args.cmd == "calibrate":
             return _cmd_calibrate(args)
+        if args.cmd == "lint-devices":
+            return _cmd_lint_devices(args)
         if args.cmd == "report":
             rc, json_path = _cmd_run(args, json_default=args.json)
             if rc in (130, 143):

@@ -936,7 +936,7 @@ def measure_factd3(point, ctx):
     s = torch.logspace(math.log10(1.0 / m), 0.0, 64, dtype=torch.float64, device=ctx.device)   # [S]
     small = (x.abs().unsqueeze(-1) <= s / q).sum(1).to(torch.float64)    # [K, S]
     prem = small <= s * m
-    worst, flips_all = torch.zeros(K, dtype=torch.float64), {}
+    worst, flips_all = torch.zeros(K, dtype=torch.float64, device=ctx.device), {}
     for tag, y in (("greedy", y_g), ("random", y_r)):
         fl = ((x >= 0) != (y >= 0)).sum(1).to(torch.float64)             # [K]
         d2 = ((x - y) ** 2).sum(1)
@@ -1275,7 +1275,7 @@ def measure_lem51(point, ctx):
     grid = np.linspace(-4, 4, 81)
     supH = float(np.abs(H(*np.meshgrid(grid, grid, indexing="ij"))).max())
     K, d_x, S = ctx.trials, int(point.get("d_x", 4)), 20000
-    g = ctx.generator("mc")
+    g = ctx.cpu_generator("mc")        # host-side Monte Carlo (numpy H): CPU tensors on any device
     wv = torch.randn(K, d_x - 1, generator=g, dtype=torch.float64)
     wv = wv / wv.norm(dim=1, keepdim=True)                                   # w*_<, unit
     xs = _data.raw_tokens(K, 3, d_x, generator=g, dtype=torch.float64)[:, 0]  # unit x*, last coord 1/2

@@ -744,7 +744,7 @@ def _loglinear_fit(loss, floor=1e-24, start_frac=0.5):
     """Fit ``log F_t = a - rate * t`` on the steps ``t >= start_frac * T`` (with
     ``F_t > floor * F_0``).  ``loss [T+1, K]``.  Returns ``(r2 [K], rate [K])``."""
     T1, K = loss.shape
-    t = torch.arange(T1, dtype=torch.float64)
+    t = torch.arange(T1, dtype=torch.float64, device=loss.device)
     lf = loss.to(torch.float64).clamp_min(1e-300).log()
     ok = (loss.to(torch.float64) > floor * loss[0].to(torch.float64)) & (t >= int(start_frac * T1)).unsqueeze(-1)
     w = ok.to(torch.float64)
@@ -762,7 +762,7 @@ def _loglinear_fit(loss, floor=1e-24, start_frac=0.5):
 
 
 def _targets(n, d, ctx):
-    y = torch.randn(n, d, generator=_gen(ctx, "targets"), dtype=torch.float64)
+    y = torch.randn(n, d, generator=_gen(ctx, "targets"), dtype=torch.float64, device=ctx.device)
     return (y / y.norm(dim=-1, keepdim=True)).to(ctx.dtype)
 
 
@@ -1171,7 +1171,7 @@ def fig1_measure(probe: float | None = None, lanczos_iters: int = 10):
         n, d, T, b = int(point["n"]), int(point["d"]), int(point["T"]), int(point["b"])
         net = _net(point, ctx)
         x, _ = _fixed_data(n, d, ctx)
-        labels = torch.randint(0, d, (n,), generator=_gen(ctx, "labels")).to(ctx.device)
+        labels = torch.randint(0, d, (n,), generator=_gen(ctx, "labels"), device=ctx.device)
         K = ctx.trials
         eta = float(point["eta_m"]) / net.m
         pr = float(point["probe"]) if probe is None else float(probe)

@@ -307,8 +307,8 @@ def interval_norms(net, tr, ctx, *, W=None):
 def _slope(ks, vals):
     """OLS slope of log vals on log k per trial (``vals [K, len(ks)]``)."""
     if len(ks) < 2:
-        return torch.zeros(vals.shape[0], dtype=torch.float64)
-    lk = torch.log(torch.tensor(ks, dtype=torch.float64))
+        return torch.zeros(vals.shape[0], dtype=torch.float64, device=vals.device)
+    lk = torch.log(torch.tensor(ks, dtype=torch.float64, device=vals.device))
     lv = torch.log(vals.to(torch.float64))
     lkc = lk - lk.mean()
     return ((lv - lv.mean(1, keepdim=True)) * lkc).sum(1) / lkc.pow(2).sum()
