@@ -36,7 +36,7 @@ from hypothesis.errors import Unsatisfiable
 
 from ._claim import (Choice, Claim, FloatParam, IntParam, InvalidClaimError, Measurement, MeasureContext,
                      derive_seed)
-from ._profiles import Profile, get_profile
+from ._profiles import PROFILES, Profile, get_profile
 from ._result import ClaimResult
 from . import _interrupt, _stats
 
@@ -185,17 +185,8 @@ def _to_vector(x: Any, K: int, what: str) -> np.ndarray:
     return arr
 
 
-def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, device: torch.device,
-                dtype: torch.dtype, profile: Profile) -> dict:
-    """Run the measure once at ``point`` with ``trials`` trials and seed ``seed``.
-
-    Returns a dict with ``values`` [K], ``extras``, ``bound_upper``/``bound_lower``,
-    ``ratios`` (values / (constant*shape)), ``violations``, ``max_ratio``,
-    ``min_ratio`` and ``score`` (higher = closer to violating). Raises
-    :class:`MeasureError` if the measure breaks and :class:`InvalidClaimError` for a
-    non-positive bound shape.
-    """
-    point = dict(point)
+def _measure_once(claim: Claim, point: dict, seed: int, trials: int, device, dtype, profile):
+    """One call of the measure with ``trials`` trials: ``(values [K], extras {name: [K]})``."""
     ctx = MeasureContext(trials=trials, device=device, dtype=dtype, seed=int(seed), profile=profile)
     try:
         out = claim.measure(dict(point), ctx)
@@ -207,14 +198,42 @@ def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, 
     else:
         raw_values, raw_extras = out, {}
     values = _to_vector(raw_values, trials, "measure values")
+    extras = {str(k): _to_vector(v, trials, f"measure extras[{k!r}]") for k, v in raw_extras.items()}
+    return values, extras
+
+
+def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, device: torch.device,
+                dtype: torch.dtype, profile: Profile) -> dict:
+    """Run the measure once at ``point`` with ``trials`` trials and seed ``seed``.
+
+    Returns a dict with ``values`` [K], ``extras``, ``bound_upper``/``bound_lower``,
+    ``ratios`` (values / (constant*shape)), ``violations``, ``max_ratio``,
+    ``min_ratio`` and ``score`` (higher = closer to violating). Raises
+    :class:`MeasureError` if the measure breaks and :class:`InvalidClaimError` for a
+    non-positive bound shape.
+    """
+    point = dict(point)
+    chunk = getattr(profile, "trial_chunk", None)
+    if chunk is None or trials <= chunk:
+        values, extras = _measure_once(claim, point, int(seed), trials, device, dtype, profile)
+    else:   # K trials in chunks, each with its own seed (Profile.trial_chunk)
+        parts = []
+        for j, k0 in enumerate(range(0, trials, chunk)):
+            _interrupt.checkpoint()
+            kj = min(chunk, trials - k0)
+            parts.append(_measure_once(claim, point, derive_seed(int(seed), "chunk", j), kj, device, dtype,
+                                       profile))
+        keys = [sorted(e) for _, e in parts]
+        if any(k != keys[0] for k in keys):
+            raise MeasureError(f"measure returned different extras for different trial chunks ({keys[0]} vs "
+                               f"{next(k for k in keys if k != keys[0])}) at point {point}")
+        values = np.concatenate([v for v, _ in parts])
+        extras = {k: np.concatenate([e[k] for _, e in parts]) for k in keys[0]}
     bad = ~np.isfinite(values)
     if bad.any():
         idx = np.flatnonzero(bad)[:5].tolist()
         raise MeasureError(f"measure returned non-finite values (NaN/inf) in {int(bad.sum())} of {trials} "
                            f"trials (e.g. trials {idx}: {values[idx].tolist()}) at point {point}")
-    extras = {}
-    for k, v in raw_extras.items():
-        extras[str(k)] = _to_vector(v, trials, f"measure extras[{k!r}]")
     b = claim.bound
     s = b.evaluate_shape(point)
     ub = b.constant * s
@@ -298,6 +317,11 @@ def reproduce_command(claim: Claim, point: Mapping, seed: int, trials: int, devi
         return None
     pj = json.dumps(dict(point), sort_keys=True)
     prof = f" --profile {profile.name}" if profile.name in ("quick", "ci", "thorough") else ""
+    named = PROFILES.get(profile.name)
+    if profile.trial_chunk is not None and (named is None or named.trial_chunk != profile.trial_chunk):
+        prof += f" --trial-chunk {profile.trial_chunk}"     # the numbers depend on it
+    elif named is not None and named.trial_chunk is not None and profile.trial_chunk is None:
+        prof += " --trial-chunk 0"
     return (f"python -m claims reproduce {ref} --point '{pj}' --seed {int(seed)} --trials {int(trials)} "
             f"--device {device} --dtype {str(dtype).replace('torch.', '')}{prof}")
 

@@ -36,6 +36,14 @@ class Profile:
     shrinks after it: the soft budget), ``timeout_s`` the hard per-claim limit (the
     claim is stopped where it is and reported as ``error``; ``None`` = 10 x
     ``time_budget_s``, see :attr:`hard_timeout_s`), ``max_shrinks`` shrink steps after a failure, ``derandomize``.
+
+    ``trial_chunk``: at most this many trials per call of a measure (``None``: all K at
+    once). Memory grows with K (K x L dense m x m weights: 64 trials of a 32-layer net at
+    m = 4096 are 275 GB in float64), so a large profile evaluates the K trials of a point
+    in chunks, chunk ``j`` with its own seed ``derive_seed(example seed, "chunk", j)``;
+    the numbers depend on the chunk size (they are reproducible for a given one, which
+    the reproduce command carries), never on the device's memory. With a single chunk
+    the example seed is used as is.
     """
 
     name: str
@@ -50,6 +58,7 @@ class Profile:
     derandomize: bool = False
     bootstrap_reps: int = 2000
     timeout_s: float | None = None
+    trial_chunk: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -58,6 +67,9 @@ class Profile:
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise InvalidClaimError(f"Profile {self.name!r}: {f} must be an int >= 1, got {v!r}")
+        tc = self.trial_chunk
+        if tc is not None and (isinstance(tc, bool) or not isinstance(tc, int) or tc < 1):
+            raise InvalidClaimError(f"Profile {self.name!r}: trial_chunk must be None or an int >= 1, got {tc!r}")
         if not (0 < self.alpha < 1):
             raise InvalidClaimError(f"Profile {self.name!r}: alpha must lie in (0, 1), got {self.alpha!r}")
         if not (0 < self.power_target < 1):
@@ -107,6 +119,7 @@ class Profile:
             "max_detectable_rate": self.max_detectable_rate, "time_budget_s": self.time_budget_s,
             "max_shrinks": self.max_shrinks, "derandomize": self.derandomize,
             "bootstrap_reps": self.bootstrap_reps, "timeout_s": self.hard_timeout_s,
+            "trial_chunk": self.trial_chunk,
         }
 
 
@@ -124,7 +137,7 @@ PROFILES: dict[str, Profile] = {
     "thorough": Profile(
         "thorough", max_examples=20, trials=64,
         limits={"width": 8192, "depth": 32, "n": 64, "seq_len": 32, "steps": 2000},
-        time_budget_s=1800.0, max_shrinks=100,
+        time_budget_s=1800.0, max_shrinks=100, trial_chunk=8,
     ),
 }
 

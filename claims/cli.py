@@ -69,6 +69,13 @@ def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
                         "multi-core CPU, one torch thread each), processes[:N], dask-local[:N] or tcp://HOST:PORT")
     p.add_argument("--timeout", type=float, default=None,
                    help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
+    _chunk_opt(p)
+
+
+def _chunk_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trial-chunk", type=int, default=None, metavar="N",
+                   help="at most N trials per measure call, to bound memory (0: all at once; default: the "
+                        "profile's, thorough 8); the numbers depend on it")
 
 
 def _robust_opts(p: argparse.ArgumentParser) -> None:
@@ -127,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default=None)
     p.add_argument("--profile", default="ci")
+    _chunk_opt(p)
     return ap
 
 
@@ -172,8 +180,13 @@ def _profile_obj(args, name: str):
     from claims._profiles import get_profile
 
     prof = get_profile(name)
-    if args.timeout is not None:
+    if getattr(args, "timeout", None) is not None:
         prof = dataclasses.replace(prof, timeout_s=float(args.timeout))
+    tc = getattr(args, "trial_chunk", None)
+    if tc is not None:
+        if tc < 0:
+            raise _UsageError(f"--trial-chunk must be >= 1 (trials per measure call) or 0 (all at once), got {tc}")
+        prof = dataclasses.replace(prof, trial_chunk=tc or None)
     return prof
 
 
@@ -372,7 +385,7 @@ def _cmd_reproduce(args) -> int:
         raise _UsageError(f"--seed must be >= 0 (the example seed printed in the result), got {args.seed}")
     try:
         out = reproduce(claim, point, args.seed, args.trials, device=args.device, dtype=args.dtype,
-                        profile=args.profile)
+                        profile=_profile_obj(args, args.profile))
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
     print(json.dumps(out, indent=1))

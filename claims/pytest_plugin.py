@@ -19,6 +19,7 @@ Options
                            (default), ``processes[:N]``, ``dask-local[:N]`` or
                            ``tcp://HOST:PORT`` (a Dask scheduler); same numbers on each
 ``--claims-timeout S``     hard per-claim time limit in seconds (default: the profile's)
+``--claims-trial-chunk N`` at most N trials per measure call (0: all at once; default: the profile's)
 ``--claims-time-report N`` list the N slowest claims in the summary (default 10; 0 = off)
 
 Robustness: the JSON file is rewritten atomically after every claim (``complete:
@@ -60,7 +61,7 @@ _PROP = "claims_result"
 
 class _ClaimsSession:
     def __init__(self, profile, device, dtype, seed, json_path, report_path, strict, only,
-                 scheduler=None, timeout=None, time_report=10):
+                 scheduler=None, timeout=None, time_report=10, trial_chunk=None):
         self.profile = profile
         self.device = device
         self.dtype = dtype
@@ -71,6 +72,7 @@ class _ClaimsSession:
         self.only = only
         self.scheduler = scheduler
         self.timeout = timeout
+        self.trial_chunk = trial_chunk
         self.time_report = time_report
         self.executor = None
         self._exit = None
@@ -84,7 +86,11 @@ class _ClaimsSession:
         from claims._profiles import get_profile
 
         prof = get_profile(self.profile)
-        return prof if self.timeout is None else dataclasses.replace(prof, timeout_s=float(self.timeout))
+        if self.timeout is not None:
+            prof = dataclasses.replace(prof, timeout_s=float(self.timeout))
+        if self.trial_chunk is not None:
+            prof = dataclasses.replace(prof, trial_chunk=self.trial_chunk or None)
+        return prof
 
     def get_executor(self):
         """The scheduler's executor, opened on first use and closed at unconfigure."""
@@ -136,6 +142,8 @@ def pytest_addoption(parser):
                      "tcp://HOST:PORT")
     g.addoption("--claims-timeout", default=None, type=float, metavar="S",
                 help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
+    g.addoption("--claims-trial-chunk", default=None, type=int, metavar="N",
+                help="at most N trials per measure call, to bound memory (0: all at once; default: the profile's)")
     g.addoption("--claims-time-report", default=10, type=int, metavar="N",
                 help="list the N slowest claims in the terminal summary (0: off)")
 
@@ -176,10 +184,14 @@ def pytest_configure(config):
     timeout = config.getoption("claims_timeout")
     if timeout is not None and not (0 < timeout < float("inf")):
         raise pytest.UsageError(f"--claims-timeout must be a positive number of seconds, got {timeout}")
+    trial_chunk = config.getoption("claims_trial_chunk")
+    if trial_chunk is not None and trial_chunk < 0:
+        raise pytest.UsageError(f"--claims-trial-chunk must be >= 1 (trials per measure call) or 0 (all at once), "
+                                f"got {trial_chunk}")
     state = _ClaimsSession(profile, device, dtype, config.getoption("claims_seed"),
                            config.getoption("claims_json"), config.getoption("claims_report"),
                            config.getoption("claims_strict"), config.getoption("claims_only"),
-                           scheduler=scheduler, timeout=timeout,
+                           scheduler=scheduler, timeout=timeout, trial_chunk=trial_chunk,
                            time_report=config.getoption("claims_time_report"))
     config.stash[_STATE] = state
     _CONFIG.append(config)

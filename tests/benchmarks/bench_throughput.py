@@ -25,6 +25,14 @@ stores in ``extra_info``:
 
 Accuracy is asserted where there is an exact reference (the interval norms vs the
 dense SVD); time is never asserted.
+
+Device: ``OVP_BENCH_DEVICE=cuda`` (default ``cpu``) runs every benchmark on that device,
+the reference matmul included, with ``torch.cuda.synchronize`` around each timed call
+(CUDA kernels are asynchronous: without it the clock stops before the GEMMs finish).
+On CUDA the widths go up to 16384 (``WIDTHS_CUDA``). ``scripts/gpu_check.sh`` runs a
+selection of them with the ``thorough`` profile, for a session lent a GPU.
+``OVP_BENCH_DEVICE=cpu:0 OVP_BENCH_LINT=1`` checks the benchmarks' own device placement
+on a CPU (see ``claims/devicelint.py``).
 """
 
 from __future__ import annotations
@@ -38,14 +46,19 @@ import pytest
 import torch
 
 from ovpmodel import ElmanRNN, FCNet
+from ovpmodel._checks import resolve_device
 from ovpmodel.perturb import targeted_sign_flip
 from ovpmodel.train import train
 
+DEVICE = resolve_device(os.environ.get("OVP_BENCH_DEVICE", "cpu"))
+CUDA = DEVICE.type == "cuda"
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-WIDTHS = [512, 1024, 2048, 4096]
-FC_TRIALS = {512: 16, 1024: 16, 2048: 4, 4096: 2}      # K: memory K L m^2 stays <= 1 GB (float64)
-FC_DEPTH = {512: 4, 1024: 4, 2048: 4, 4096: 2}
-RNN_TRIALS = {512: 16, 1024: 8, 2048: 4, 4096: 2}
+WIDTHS_CPU = [512, 1024, 2048, 4096]
+WIDTHS_CUDA = [1024, 4096, 8192, 16384]
+WIDTHS = WIDTHS_CUDA if CUDA else WIDTHS_CPU
+FC_TRIALS = {512: 16, 1024: 16, 2048: 4, 4096: 2, 8192: 2, 16384: 1}   # K: K L m^2 <= 1 GB float64 on the CPU
+FC_DEPTH = {512: 4, 1024: 4, 2048: 4, 4096: 2, 8192: 2, 16384: 2}       # (8192, 16384: CUDA only, <= 4.3 GB)
+RNN_TRIALS = {512: 16, 1024: 8, 2048: 4, 4096: 2, 8192: 2, 16384: 1}
 SAMPLES = [16, 256]                                    # catalog-typical n, and a data-set-sized n
 
 
@@ -62,8 +75,43 @@ def _cpu_model() -> str:
 
 def pytest_report_header_line() -> str:
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
-    return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs "
+    line = (f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs "
             f"({_cpu_model()}), load average {load[0]:.1f}")
+    if CUDA:
+        line += f"; device {DEVICE}: {torch.cuda.get_device_name(DEVICE)}, CUDA {torch.version.cuda}"
+    return line
+
+
+def _sync() -> None:
+    if CUDA:
+        torch.cuda.synchronize(DEVICE)
+
+
+def _synced(fn):
+    """``fn`` that returns only once the device has finished its work."""
+    def run(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        _sync()
+        return out
+    return run
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator(device=DEVICE).manual_seed(seed)
+
+
+@pytest.fixture(autouse=True)
+def _device_lint():
+    """``OVP_BENCH_LINT=1`` (with ``OVP_BENCH_DEVICE=cpu:0``): each benchmark runs under
+    ``claims.devicelint.DeviceLint`` and fails on an operation CUDA would reject."""
+    if os.environ.get("OVP_BENCH_LINT") != "1":
+        yield
+        return
+    from claims.devicelint import DeviceLint, describe
+
+    with DeviceLint() as lint:
+        yield
+    assert not lint.violations, "\n".join(describe(v) for v in lint.violations)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -75,9 +123,11 @@ def _header():
 
 def _best(fn, reps: int) -> float:
     best = math.inf
+    _sync()
     for _ in range(reps):
         t = time.perf_counter()
         fn()
+        _sync()
         best = min(best, time.perf_counter() - t)
     return best
 
@@ -90,10 +140,10 @@ class MatmulRef:
     """The square ``torch.matmul`` reference at one ``(m, dtype)``, timed on demand."""
 
     def __init__(self, m: int, dtype: torch.dtype):
-        g = torch.Generator().manual_seed(0)
+        g = _gen(0)
         self.m = m
-        self.a = torch.randn(m, m, generator=g, dtype=dtype)
-        self.b = torch.randn(m, m, generator=g, dtype=dtype)
+        self.a = torch.randn(m, m, generator=g, dtype=dtype, device=DEVICE)
+        self.b = torch.randn(m, m, generator=g, dtype=dtype, device=DEVICE)
         self.a @ self.b                                       # warm-up
         self.best = math.inf
 
@@ -114,6 +164,7 @@ def _run(benchmark, fn, *, m, dtype, flops, rounds=3, gemm=None, args=(), kwargs
     ref = MatmulRef(m, dtype)
     ref.time()
     kwargs = kwargs or {}
+    fn = _synced(fn)
     result = benchmark.pedantic(fn, args=args, kwargs=kwargs, rounds=rounds, warmup_rounds=1)
     t = benchmark.stats.stats.min
     for _ in range(interleave):
@@ -124,7 +175,7 @@ def _run(benchmark, fn, *, m, dtype, flops, rounds=3, gemm=None, args=(), kwargs
     out = dict(gflops=round(gf, 2), matmul_gflops=round(ref.gflops, 2), ratio=round(gf / ref.gflops, 3),
                seconds=t, **info)
     line = (f"\n  {benchmark.name}: {t * 1e3:.1f} ms, {gf:.1f} GFLOP/s = {gf / ref.gflops:.2f} x "
-            f"square matmul ({ref.gflops:.1f} GFLOP/s, {str(dtype)[6:]}, m={m})")
+            f"square matmul ({ref.gflops:.1f} GFLOP/s, {str(dtype)[6:]}, m={m}, {DEVICE})")
     if gemm is not None:
         gemm()
         tg = _best(gemm, rounds)
@@ -136,19 +187,19 @@ def _run(benchmark, fn, *, m, dtype, flops, rounds=3, gemm=None, args=(), kwargs
 
 
 def _fc_data(n, d, d_out, dt, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, d, generator=g, dtype=dt)
+    g = _gen(seed)
+    x = torch.randn(n, d, generator=g, dtype=dt, device=DEVICE)
     x = x / x.norm(dim=1, keepdim=True)
-    y = torch.randn(n, d_out, generator=g, dtype=dt)
+    y = torch.randn(n, d_out, generator=g, dtype=dt, device=DEVICE)
     return x, y
 
 
 def _bare_layers(K, n, m, L, dt, transposes):
     """The GEMMs of ``L`` layers of ``[K, n, m] x [K, m, m]`` as bare ``bmm`` calls (one per
     entry of ``transposes``: whether the weight enters transposed)."""
-    g = torch.Generator().manual_seed(2)
-    W = torch.randn(K, m, m, generator=g, dtype=dt)
-    h = torch.randn(K, n, m, generator=g, dtype=dt)
+    g = _gen(2)
+    W = torch.randn(K, m, m, generator=g, dtype=dt, device=DEVICE)
+    h = torch.randn(K, n, m, generator=g, dtype=dt, device=DEVICE)
 
     def run():
         for _ in range(L):
@@ -167,7 +218,7 @@ def test_fc_forward_trace(benchmark, m, dtype, n):
     """``FCNet.trace``: batched forward of K inits recording g, h, D for every layer."""
     dt = DTYPES[dtype]
     K, L, d = FC_TRIALS[m], FC_DEPTH[m], 16
-    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt)
+    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt, device=DEVICE)
     x, _ = _fc_data(n, d, d, dt)
     flops = 2 * K * n * m * (d + L * m + d)
     _run(benchmark, net.trace, args=(x,), m=m, dtype=dt, flops=flops,
@@ -181,7 +232,7 @@ def test_fc_forward_backward(benchmark, m, dtype, n):
     """``FCNet.grad``: loss and autograd gradient w.r.t. all W_l (forward + backward)."""
     dt = DTYPES[dtype]
     K, L, d = FC_TRIALS[m], FC_DEPTH[m], 16
-    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt)
+    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt, device=DEVICE)
     x, y = _fc_data(n, d, d, dt)
     # forward L layer GEMMs; backward: dW_l (L GEMMs) and dh_{l-1} for l = 2..L (L - 1)
     flops = 2 * K * n * m * m * (3 * L - 1) + 2 * K * n * m * (d + 2 * d)
@@ -199,18 +250,18 @@ def test_fc_operators(benchmark, m, dtype, which):
     product ``D_L W_L ... D_1 W_1`` (matvec)."""
     dt = DTYPES[dtype]
     K, L, d, n, r = FC_TRIALS[m], FC_DEPTH[m], 16, 16, 16
-    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt)
+    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt, device=DEVICE)
     x, _ = _fc_data(n, d, d, dt)
     tr = net.trace(x)
-    g = torch.Generator().manual_seed(3)
+    g = _gen(3)
     if which == "back_rmatvec":
         op = net.back_operator(tr, 1)
-        vec = torch.randn(K, n, d, r, generator=g, dtype=dt)
+        vec = torch.randn(K, n, d, r, generator=g, dtype=dt, device=DEVICE)
         fn = op.rmatvec
         flops = 2 * K * n * r * (L * m * m + d * m)
     else:
         op = net.interval_operator(tr, L, 1)
-        vec = torch.randn(K, n, m, r, generator=g, dtype=dt)
+        vec = torch.randn(K, n, m, r, generator=g, dtype=dt, device=DEVICE)
         fn = op.matvec
         flops = 2 * K * n * r * L * m * m
     _run(benchmark, fn, args=(vec,), m=m, dtype=dt, flops=flops,
@@ -229,10 +280,10 @@ def test_rnn(benchmark, m, dtype, which):
     intermediate product ``W D_L W ... D_1 W`` (matvec, r = 8 columns)."""
     dt = DTYPES[dtype]
     K, L, n, dx, d = RNN_TRIALS[m], 8, 32, 10, 8
-    net = ElmanRNN(m, dx, d, trials=K, seed=0, dtype=dt)
-    g = torch.Generator().manual_seed(1)
-    x = torch.randn(n, L, dx, generator=g, dtype=dt) / math.sqrt(dx)
-    y = torch.randn(n, L, d, generator=g, dtype=dt)
+    net = ElmanRNN(m, dx, d, trials=K, seed=0, dtype=dt, device=DEVICE)
+    g = _gen(1)
+    x = torch.randn(n, L, dx, generator=g, dtype=dt, device=DEVICE) / math.sqrt(dx)
+    y = torch.randn(n, L, d, generator=g, dtype=dt, device=DEVICE)
     if which == "trace":
         fn, args = net.trace, (x,)
         flops = 2 * K * n * m * m * (L - 1)
@@ -247,11 +298,11 @@ def test_rnn(benchmark, m, dtype, which):
         r = d if which == "back_rmatvec" else 8
         if which == "back_rmatvec":
             op = net.back_operator(tr, 1, L)
-            args = (torch.randn(K, n, d, r, generator=g, dtype=dt),)
+            args = (torch.randn(K, n, d, r, generator=g, dtype=dt, device=DEVICE),)
             fn, nW = op.rmatvec, L - 1
         else:
             op = net.interval_operator(tr, L, 1)
-            args = (torch.randn(K, n, m, r, generator=g, dtype=dt),)
+            args = (torch.randn(K, n, m, r, generator=g, dtype=dt, device=DEVICE),)
             fn, nW = op.matvec, L + 1
         flops = 2 * K * n * r * nW * m * m
         bare = _bare_layers(K, n * r, m, nW, dt, [False])
@@ -265,7 +316,7 @@ def _dense_interval_norms(net, tr):
     """Dense route: cumulative products ``D_a W_a ... D_b W_b`` (one GEMM each, shared
     prefixes) and ``torch.linalg.matrix_norm(ord=2)`` of every product."""
     L = net.L
-    out = torch.full((L, L), float("nan"), dtype=net.dtype)
+    out = torch.full((L, L), float("nan"), dtype=net.dtype, device=DEVICE)
     D = tr.D[0, 1:, 0].to(net.dtype)                               # trial 0, sample 0: [L, m]
     for b in range(1, L + 1):
         P = None
@@ -283,17 +334,19 @@ def test_interval_norms_implicit_vs_dense(benchmark, m, L):
     all intervals, relative tolerance 1e-6, converged intervals leave the batch) vs the
     dense route.  Asserts agreement to 1e-6 relative; reports speed-up and GFLOP/s."""
     dt = torch.float64
-    net = FCNet(m, L, 10, trials=1, seed=0, dtype=dt)
-    x = torch.randn(1, 10, generator=torch.Generator().manual_seed(1), dtype=dt)
+    net = FCNet(m, L, 10, trials=1, seed=0, dtype=dt, device=DEVICE)
+    x = torch.randn(1, 10, generator=_gen(1), dtype=dt, device=DEVICE)
     tr = net.trace(x / x.norm())
     ref = MatmulRef(m, dt)
     ref.time()
+    _sync()
     t = time.perf_counter()
     dense = _dense_interval_norms(net, tr)
+    _sync()
     t_dense = time.perf_counter() - t
     implicit, info = benchmark.pedantic(
-        net.interval_spectral_norms, args=(tr,),
-        kwargs={"tol": 1e-6, "generator": torch.Generator().manual_seed(0), "return_info": True},
+        _synced(net.interval_spectral_norms), args=(tr,),
+        kwargs={"tol": 1e-6, "generator": _gen(0), "return_info": True},
         rounds=2, warmup_rounds=0)
     t_impl = benchmark.stats.stats.min
     ref.time()
@@ -301,7 +354,8 @@ def test_interval_norms_implicit_vs_dense(benchmark, m, L):
     err = ((implicit[0, 0][mask] - dense[mask]).abs() / dense[mask]).max().item()
     P = int(mask.sum())
     steps = info["steps"][0, 0]
-    length = torch.tensor([[a - b + 1 for b in range(1, L + 1)] for a in range(1, L + 1)], dtype=torch.float64)
+    length = torch.tensor([[a - b + 1 for b in range(1, L + 1)] for a in range(1, L + 1)], dtype=torch.float64,
+                          device=steps.device)
     flops = float((steps.double() * length)[mask].sum()) * 4 * m * m        # matvec + rmatvec per step
     gf = flops / t_impl / 1e9
     dense_flops = 2 * m ** 3 * (P - L)
@@ -360,7 +414,7 @@ def test_sign_flip_search_per_step(benchmark, m):
     the forward GEMMs; the step also sorts |g| and forms the dense rank-one W'."""
     dt = torch.float64
     K, L, n, d = (16 if m == 1024 else 4), 4, 16, 4
-    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt)
+    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt, device=DEVICE)
     x, _ = _fc_data(n, d, d, dt)
     flops = 2 * K * n * m * m * 2 * L + 2 * K * m * m * L
     _run(benchmark, _sequential_attack, args=(net, x, 0.01), m=m, dtype=dt, flops=flops, rounds=3,
@@ -378,7 +432,7 @@ def test_gd_per_step(benchmark, m, dtype):
     distance): time per step; GFLOP/s counts the forward + backward GEMMs of a step."""
     dt = DTYPES[dtype]
     K, L, n, d, T = 4, 4, 16, 8, 20
-    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt)
+    net = FCNet(m, L, d, trials=K, seed=0, dtype=dt, device=DEVICE)
     x, y = _fc_data(n, d, d, dt)
     flops = T * (2 * K * n * m * m * (3 * L - 1))
     _run(benchmark, train, args=(net, x, y), kwargs=dict(steps=T, eta_times_m=1.0, record_every=T),
