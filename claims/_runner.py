@@ -128,6 +128,10 @@ def _load_resume(json_path: str, prof: Profile, device, dtype, seed) -> dict[str
     if not run:  # a file written without run info: take what the results record
         rs = doc["results"]
         have.update(seed=rs[0].seed if rs else int(seed), device=rs[0].device if rs else str(device), dtype=dtype)
+    rs = doc["results"]
+    if rs and "trial_chunk" in (rs[0].profile or {}):   # the numbers depend on it (Profile.trial_chunk)
+        want["trial-chunk"] = prof.trial_chunk
+        have["trial-chunk"] = rs[0].profile["trial_chunk"]
     for k, v in want.items():
         if have[k] != v:
             raise ValueError(f"--resume: {json_path} was written with {k}={have[k]!r} but this run has {k}={v!r}; "

@@ -110,3 +110,15 @@ def test_cli_refuses_a_negative_chunk(capsys):
     assert main(["run", "-k", "ZCZG/LemB.1", "--trial-chunk", "-1"]) == 2
     err = capsys.readouterr().err
     assert "--trial-chunk must be >= 1" in err and "or 0 (all at once)" in err
+
+
+def test_resume_with_another_chunk_size_is_refused(tmp_path):
+    from claims._runner import run_claims
+
+    path = str(tmp_path / "r.json")
+    prof = dataclasses.replace(P, trial_chunk=3)
+    run_claims([_mk(id="CHUNK/a")], prof, json_path=path)
+    with pytest.raises(ValueError, match=r"trial-chunk=3 but this run has trial-chunk=None.*--trial-chunk"):
+        run_claims([_mk(id="CHUNK/a"), _mk(id="CHUNK/b")], P, json_path=path, resume=True)
+    out = run_claims([_mk(id="CHUNK/a"), _mk(id="CHUNK/b")], prof, json_path=path, resume=True)
+    assert out.resumed == ["CHUNK/a"] and out.complete
