@@ -360,23 +360,24 @@ class MeasureContext:
         ``generator(offset)`` gives an independent sub-stream seeded with a hash
         of ``(seed, offset)`` (e.g. one for the network, one for the data).
         """
-        s = self.seed if offset is None else derive_seed(self.seed, "sub", offset)
-        g = torch.Generator(device=self.device)
-        g.manual_seed(int(s))
-        return g
+        return self._torch_generator(self.device, offset)
 
     def cpu_generator(self, offset: int | str | None = None) -> torch.Generator:
         """Like :meth:`generator` but always on the CPU, for host-side work (numpy, scipy,
         small Monte Carlo) on any device; on a CPU run it is the same stream as ``generator(offset)``."""
-        s = self.seed if offset is None else derive_seed(self.seed, "sub", offset)
-        g = torch.Generator(device="cpu")
-        g.manual_seed(int(s))
-        return g
+        return self._torch_generator("cpu", offset)
 
     def numpy_rng(self, offset: int | str | None = None) -> np.random.Generator:
         """A NEW ``numpy.random.Generator`` from the same seed (or sub-stream)."""
-        s = self.seed if offset is None else derive_seed(self.seed, "sub", offset)
-        return np.random.default_rng(int(s))
+        return np.random.default_rng(self._sub_seed(offset))
+
+    def _sub_seed(self, offset) -> int:
+        return int(self.seed if offset is None else derive_seed(self.seed, "sub", offset))
+
+    def _torch_generator(self, device, offset) -> torch.Generator:
+        g = torch.Generator(device=device)
+        g.manual_seed(self._sub_seed(offset))
+        return g
 
 
 # ----------------------------------------------------------------------------- claim

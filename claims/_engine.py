@@ -533,19 +533,13 @@ def _deadline(seconds: float):
         yield False
         return
 
-    def _fire(signum, frame):
-        # recorded first, so a raise swallowed in a GC callback is re-raised at the next checkpoint
-        raise _interrupt.record(ClaimTimeout(f"hard time limit of {seconds:g} s reached"))
-
-    old = signal.signal(signal.SIGALRM, _fire)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))
-    try:
-        with _interrupt.quiet_swallowed():
+    # recorded before it is raised, so a raise swallowed in a GC callback comes back at the next checkpoint
+    with _interrupt.raise_on(signal.SIGALRM, lambda: ClaimTimeout(f"hard time limit of {seconds:g} s reached")):
+        signal.setitimer(signal.ITIMER_REAL, float(seconds))
+        try:
             yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0.0)
-        signal.signal(signal.SIGALRM, old)
-        _interrupt.forget(ClaimTimeout)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
 
 
 def error_result(claim: Claim, message: str, details: str, profile: Profile, device, dtype, seed: int,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-__all__ = ["record", "forget", "checkpoint", "pending", "quiet_swallowed"]
+__all__ = ["record", "forget", "checkpoint", "pending", "quiet_swallowed", "raise_on"]
 
 _PENDING: list[BaseException] = []
 
@@ -64,3 +64,30 @@ def quiet_swallowed():
         yield
     finally:
         sys.unraisablehook = prev
+
+
+@contextlib.contextmanager
+def raise_on(signum, make_exc, *, only_over_default: bool = False):
+    """Within the block, signal ``signum`` raises ``make_exc()``, recorded first (so a
+    swallowed raise comes back at the next :func:`checkpoint`, quietly); on exit the old
+    handler is back and the recorded exceptions of that type are forgotten. Main thread
+    only (where Python delivers signals); ``only_over_default``: leave a handler someone
+    else installed alone (for SIGINT, whose default raises ``KeyboardInterrupt`` anyway)."""
+    import signal
+
+    old = signal.getsignal(signum)
+    if only_over_default and old is not signal.default_int_handler:
+        yield
+        return
+    kind = type(make_exc())
+
+    def handler(signum_, frame):
+        raise record(make_exc())
+
+    signal.signal(signum, handler)
+    try:
+        with quiet_swallowed():
+            yield
+    finally:
+        signal.signal(signum, old)
+        forget(kind)

@@ -145,6 +145,27 @@ for _p in PROFILES.values():
     hypothesis.settings.register_profile(f"claims-{_p.name}", _p.hypothesis_settings())
 
 
+def with_overrides(profile: str | Profile, *, timeout: float | None = None, trial_chunk: int | None = None,
+                   prefix: str = "--") -> Profile:
+    """``profile`` with the command-line overrides applied: ``timeout`` (hard per-claim
+    limit, seconds) and ``trial_chunk`` (``0``: all trials at once). ``None`` keeps the
+    profile's value. Bad values raise ``ValueError`` naming the option (``prefix`` +
+    ``timeout`` / ``trial-chunk``: ``--`` for the CLI, ``--claims-`` for pytest)."""
+    import dataclasses
+
+    prof = get_profile(profile)
+    if timeout is not None:
+        if not 0 < timeout < math.inf:
+            raise ValueError(f"{prefix}timeout must be a positive number of seconds, got {timeout}")
+        prof = dataclasses.replace(prof, timeout_s=float(timeout))
+    if trial_chunk is not None:
+        if trial_chunk < 0:
+            raise ValueError(f"{prefix}trial-chunk must be >= 1 (trials per measure call) or 0 (all at once), "
+                             f"got {trial_chunk}")
+        prof = dataclasses.replace(prof, trial_chunk=trial_chunk or None)
+    return prof
+
+
 def get_profile(profile: str | Profile) -> Profile:
     """Resolve a profile name or value; unknown names raise ``ValueError`` listing the choices."""
     if isinstance(profile, Profile):

@@ -58,24 +58,9 @@ def handle_sigterm():
         yield
         return
 
-    def _term(signum, frame):
-        raise _interrupt.record(RunInterrupted("SIGTERM"))
-
-    def _int(signum, frame):
-        raise _interrupt.record(KeyboardInterrupt())
-
-    old_term = signal.signal(signal.SIGTERM, _term)
-    old_int = signal.getsignal(signal.SIGINT)
-    if old_int is signal.default_int_handler:   # leave a handler someone else installed alone
-        signal.signal(signal.SIGINT, _int)
-    try:
-        with _interrupt.quiet_swallowed():
-            yield
-    finally:
-        signal.signal(signal.SIGTERM, old_term)
-        if old_int is signal.default_int_handler:
-            signal.signal(signal.SIGINT, old_int)
-        _interrupt.forget(KeyboardInterrupt)
+    with _interrupt.raise_on(signal.SIGTERM, lambda: RunInterrupted("SIGTERM")), \
+            _interrupt.raise_on(signal.SIGINT, KeyboardInterrupt, only_over_default=True):
+        yield
 
 
 def check_one(claim: Claim, profile, device="cpu", dtype=None, seed: int = 0, executor=None,
@@ -125,10 +110,9 @@ def _load_resume(json_path: str, prof: Profile, device, dtype, seed) -> dict[str
     want = {"profile": prof.name, "seed": int(seed), "device": str(device), "dtype": dtype}
     have = {"profile": doc.get("profile"), "seed": run.get("seed"), "device": run.get("device"),
             "dtype": run.get("dtype")}
-    if not run:  # a file written without run info: take what the results record
-        rs = doc["results"]
-        have.update(seed=rs[0].seed if rs else int(seed), device=rs[0].device if rs else str(device), dtype=dtype)
     rs = doc["results"]
+    if not run:  # a file written without run info: take what the results record
+        have.update(seed=rs[0].seed if rs else int(seed), device=rs[0].device if rs else str(device), dtype=dtype)
     if rs and "trial_chunk" in (rs[0].profile or {}):   # the numbers depend on it (Profile.trial_chunk)
         want["trial-chunk"] = prof.trial_chunk
         have["trial-chunk"] = rs[0].profile["trial_chunk"]

@@ -36,7 +36,6 @@ exit with status 2.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import importlib.util
 import json
@@ -169,25 +168,20 @@ def _validate_run(args):
         parse_scheduler(args.scheduler, "--scheduler")
     except SchedulerError as exc:
         raise _UsageError(str(exc)) from None
-    if args.timeout is not None and not (0 < args.timeout < float("inf")):
-        raise _UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    _profile_obj(args, prof)     # --timeout / --trial-chunk
     if getattr(args, "resume", False) and not args.json:
         raise _UsageError("--resume needs the results file to resume from: give --json PATH")
     return prof
 
 
 def _profile_obj(args, name: str):
-    from claims._profiles import get_profile
+    from claims._profiles import with_overrides
 
-    prof = get_profile(name)
-    if getattr(args, "timeout", None) is not None:
-        prof = dataclasses.replace(prof, timeout_s=float(args.timeout))
-    tc = getattr(args, "trial_chunk", None)
-    if tc is not None:
-        if tc < 0:
-            raise _UsageError(f"--trial-chunk must be >= 1 (trials per measure call) or 0 (all at once), got {tc}")
-        prof = dataclasses.replace(prof, trial_chunk=tc or None)
-    return prof
+    try:
+        return with_overrides(name, timeout=getattr(args, "timeout", None),
+                              trial_chunk=getattr(args, "trial_chunk", None))
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _load_user_claim(spec: str):
@@ -215,6 +209,14 @@ def _load_user_claim(spec: str):
     if not isinstance(obj, Claim):
         raise _UsageError(f"--claim: {where}:{attr} is not a claims.Claim (got {type(obj).__name__})")
     return obj
+
+
+def _selected_or_user(args) -> list:
+    """The ``--claim`` user claims if given, else the catalog selection; never empty."""
+    selected = [_load_user_claim(c) for c in args.claim] if args.claim else _select(args)
+    if not selected:
+        raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
+    return selected
 
 
 def _cmd_list(args) -> int:
@@ -283,9 +285,7 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
 def _cmd_lint_devices(args) -> int:
     from claims.devicelint import describe, lint_claim
 
-    selected = [_load_user_claim(c) for c in args.claim] if args.claim else _select(args)
-    if not selected:
-        raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
+    selected = _selected_or_user(args)
     t0, bad = time.monotonic(), 0
     for i, c in enumerate(selected, 1):
         found = lint_claim(c)
@@ -315,9 +315,7 @@ def _cmd_calibrate(args) -> int:
         v = getattr(args, name)
         if not 0 < v < 1:
             raise _UsageError(f"--{name} must lie in (0, 1), got {v}")
-    selected = [_load_user_claim(c) for c in args.claim] if args.claim else _select(args)
-    if not selected:
-        raise _UsageError("no claims selected; check -k / --paper / --family (ovpcheck list shows the catalog)")
+    selected = _selected_or_user(args)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     base = None
     if args.merge_into:

@@ -81,16 +81,9 @@ class _ClaimsSession:
         self.markers: set[str] = set()
 
     def profile_obj(self):
-        import dataclasses
+        from claims._profiles import with_overrides
 
-        from claims._profiles import get_profile
-
-        prof = get_profile(self.profile)
-        if self.timeout is not None:
-            prof = dataclasses.replace(prof, timeout_s=float(self.timeout))
-        if self.trial_chunk is not None:
-            prof = dataclasses.replace(prof, trial_chunk=self.trial_chunk or None)
-        return prof
+        return with_overrides(self.profile, timeout=self.timeout, trial_chunk=self.trial_chunk, prefix="--claims-")
 
     def get_executor(self):
         """The scheduler's executor, opened on first use and closed at unconfigure."""
@@ -181,13 +174,13 @@ def pytest_configure(config):
         parse_scheduler(scheduler, "--claims-scheduler")
     except SchedulerError as exc:
         raise pytest.UsageError(str(exc)) from None
-    timeout = config.getoption("claims_timeout")
-    if timeout is not None and not (0 < timeout < float("inf")):
-        raise pytest.UsageError(f"--claims-timeout must be a positive number of seconds, got {timeout}")
-    trial_chunk = config.getoption("claims_trial_chunk")
-    if trial_chunk is not None and trial_chunk < 0:
-        raise pytest.UsageError(f"--claims-trial-chunk must be >= 1 (trials per measure call) or 0 (all at once), "
-                                f"got {trial_chunk}")
+    from claims._profiles import with_overrides
+
+    timeout, trial_chunk = config.getoption("claims_timeout"), config.getoption("claims_trial_chunk")
+    try:
+        with_overrides(profile, timeout=timeout, trial_chunk=trial_chunk, prefix="--claims-")
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     state = _ClaimsSession(profile, device, dtype, config.getoption("claims_seed"),
                            config.getoption("claims_json"), config.getoption("claims_report"),
                            config.getoption("claims_strict"), config.getoption("claims_only"),
