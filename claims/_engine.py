@@ -202,8 +202,14 @@ def _measure_once(claim: Claim, point: dict, seed: int, trials: int, device, dty
     return values, extras
 
 
+def chunk_seed(seed: int, j: int) -> int:
+    """Seed of trial chunk ``j`` of an example (Profile.trial_chunk, anytime batches): chunk 0
+    keeps the example seed, so one chunk gives the numbers of the unchunked call."""
+    return int(seed) if j == 0 else derive_seed(int(seed), "chunk", j)
+
+
 def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, device: torch.device,
-                dtype: torch.dtype, profile: Profile) -> dict:
+                dtype: torch.dtype, profile: Profile, first_chunk: int = 0) -> dict:
     """Run the measure once at ``point`` with ``trials`` trials and seed ``seed``.
 
     Returns a dict with ``values`` [K], ``extras``, ``bound_upper``/``bound_lower``,
@@ -211,18 +217,24 @@ def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, 
     ``min_ratio`` and ``score`` (higher = closer to violating). Raises
     :class:`MeasureError` if the measure breaks and :class:`InvalidClaimError` for a
     non-positive bound shape.
+
+    With ``profile.trial_chunk`` set the trials are evaluated in chunks, chunk ``j``
+    seeded :func:`chunk_seed`; ``first_chunk`` starts at a later chunk (the anytime
+    decision evaluates an example batch by batch, and the concatenated batches are
+    exactly the chunks of one call with all their trials).
     """
     point = dict(point)
     chunk = getattr(profile, "trial_chunk", None)
-    if chunk is None or trials <= chunk:
+    if first_chunk and chunk is None:
+        raise ValueError("first_chunk needs a profile with trial_chunk set")
+    if chunk is None or (trials <= chunk and not first_chunk):
         values, extras = _measure_once(claim, point, int(seed), trials, device, dtype, profile)
     else:   # K trials in chunks, each with its own seed (Profile.trial_chunk)
         parts = []
-        for j, k0 in enumerate(range(0, trials, chunk)):
+        for j, k0 in enumerate(range(0, trials, chunk), start=first_chunk):
             _interrupt.checkpoint()
             kj = min(chunk, trials - k0)
-            parts.append(_measure_once(claim, point, derive_seed(int(seed), "chunk", j), kj, device, dtype,
-                                       profile))
+            parts.append(_measure_once(claim, point, chunk_seed(seed, j), kj, device, dtype, profile))
         keys = [sorted(e) for _, e in parts]
         if any(k != keys[0] for k in keys):
             raise MeasureError(f"measure returned different extras for different trial chunks ({keys[0]} vs "
@@ -258,13 +270,67 @@ def run_example(claim: Claim, point: Mapping[str, Any], seed: int, trials: int, 
     }
 
 
-def _summary(res: dict, p0: float, alpha_ex: float, draw: int | None = None, full: bool = False) -> dict:
-    p = _stats.binom_pvalue(res["violations"], res["trials"], p0)
+def _merge(parts: list[dict]) -> dict:
+    """One example's result from its batches (the anytime rule): trials concatenated in order."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    values = np.concatenate([r["values"] for r in parts])
+    ratios = np.concatenate([r["ratios"] for r in parts])
+    extras = {k: np.concatenate([r["extras"][k] for r in parts]) for k in first["extras"]}
+    return {**first, "trials": int(len(values)), "values": values, "extras": extras, "ratios": ratios,
+            "violations": int(sum(r["violations"] for r in parts)),
+            "max_ratio": float(ratios.max()), "min_ratio": float(ratios.min()),
+            "score": float(max(r["score"] for r in parts))}
+
+
+def decide_example(claim: Claim, point: Mapping[str, Any], seed: int, rule, alpha_ex: float,
+                   device: torch.device, dtype: torch.dtype, profile: Profile):
+    """Evaluate one example under the decision ``rule`` (:mod:`claims._sequential`): batch
+    after batch of trials until the rule stops. Returns ``(result, test)``: the merged
+    :func:`run_example` result over all trials run, and the stopped
+    :class:`~claims._sequential.ExampleTest` (state, counts, trajectory).
+
+    The fixed rule runs one batch of ``profile.trials`` with the example seed (today's
+    numbers); the anytime rule's batch ``j`` is trial chunk ``j`` of the example
+    (:func:`chunk_seed`), so the trials run equal one call with all of them under
+    ``profile.example_profile()``."""
+    test = rule.start(claim.failure_prob, alpha_ex)
+    if rule.name == "fixed":
+        res = run_example(claim, point, seed, profile.trials, device, dtype, profile)
+        test.update(res["trials"], res["violations"])
+        return res, test
+    eprof = profile.example_profile()
+    chunk = eprof.trial_chunk
+    parts = []
+    while test.state == "continue":
+        _interrupt.checkpoint()
+        k = test.next_batch
+        parts.append(run_example(claim, point, seed, k, device, dtype, eprof, first_chunk=test.n // chunk))
+        test.update(k, parts[-1]["violations"])
+    return _merge(parts), test
+
+
+def _summary(res: dict, p0: float, alpha_ex: float, draw: int | None = None, full: bool = False,
+             test=None) -> dict:
+    if test is not None and test.decision.name == "anytime":
+        log_e = test.trajectory[-1][2]
+        p = float(min(1.0, math.exp(-log_e))) if log_e > 0 else 1.0   # 1/E: an anytime-valid p-value
+        significant = test.state == "fail"
+    else:
+        p = _stats.binom_pvalue(res["violations"], res["trials"], p0)
+        significant = bool(p <= alpha_ex)
     d = {
         "point": res["point"], "draw": draw, "seed": res["seed"], "trials": res["trials"],
-        "violations": res["violations"], "p_value": p, "significant": bool(p <= alpha_ex),
+        "violations": res["violations"], "p_value": p, "significant": significant,
         "max_ratio": res["max_ratio"], "min_ratio": res["min_ratio"], "score": res["score"],
     }
+    if test is not None:
+        d["decision"] = test.state
+        if test.decision.name == "anytime":
+            d["log_e"] = test.trajectory[-1][2]
+            d["trajectory"] = [{"trials": n, "violations": v, "log_e": le, "cs_upper": up}
+                               for n, v, le, up, _ in test.trajectory]
     if res["extras"] and not full:   # one number per extra (e.g. loss@<step> curves per example, for the report)
         d["extras_mean"] = {k: float(np.mean(v)) for k, v in res["extras"].items()}
     if full:
@@ -524,7 +590,9 @@ def _deadline(seconds: float):
     Yields whether the limit is enforced: only in the main thread of a process
     whose platform has ``signal.setitimer``, and only when no other ITIMER_REAL is
     running (it is never overridden). Elsewhere (e.g. a Dask worker thread) only
-    the soft budget applies. The previous handler is restored on exit.
+    the soft budget applies here; the executor that ran the task may still kill its
+    worker at the limit (:func:`claims._executor.submit_with_limit`). The previous
+    handler is restored on exit.
     """
     ok = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
           and seconds is not None and math.isfinite(seconds) and seconds > 0
@@ -706,7 +774,9 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
     shrink step starts after it; ``stats["over_budget"]`` and a finding report it);
     ``profile.hard_timeout_s`` is the hard limit, enforced with SIGALRM when
     ``check`` runs in the main thread of a Unix process: past it the claim stops
-    where it is and the verdict is ``error`` with the traceback.
+    where it is and the verdict is ``error`` with the traceback. (A claim run by
+    ``run_claims`` through a process pool or Dask is also limited from outside: its
+    worker is killed and replaced, see :func:`claims._executor.submit_with_limit`.)
 
     Verdicts: ``fail`` (an example had significantly many violations, or a
     scaling exponent is significantly off; carries ``counterexample`` and its
@@ -757,6 +827,7 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
                              f"{prof.time_budget_s:g} s stops new examples but not a running one); make the "
                              f"claim cheaper, or raise Profile.timeout_s / --timeout"),
                      tb, prof, dev, dt, seed, time.monotonic() - t0, started)
+    r.stats["hard_timeout_enforced"] = True   # it was: SIGALRM stopped the claim
     say(r.summary_line())
     return r
 
@@ -769,7 +840,11 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
     alpha, alpha_ex = prof.alpha, prof.alpha / n_tests
     K = prof.trials
     p0 = claim.failure_prob
-    crit = _stats.critical_count(K, p0, alpha_ex)
+    rule = prof.decision_rule()
+    anytime = rule.name == "anytime"
+    eprof = prof.example_profile()   # the anytime batches are its trial chunks (reproduce commands carry them)
+    crit = None if anytime else _stats.critical_count(K, p0, alpha_ex)
+    budget = prof.anytime_max_trials if anytime else K
     reps = int(min(50_000, max(prof.bootstrap_reps, math.ceil(20 / (alpha_ex / 2)))))
 
     examples: list[dict] = []
@@ -803,25 +878,26 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
             state["shrinks"] += 1
         ex_seed = derive_seed(seed, draw)
         try:
-            res = run_example(claim, point, ex_seed, K, dev, dt, prof)
+            res, test = decide_example(claim, point, ex_seed, rule, alpha_ex, dev, dt, prof)
         except (MeasureError, InvalidClaimError) as exc:
             if state["first"] is None:
                 state["error"] = str(exc)
                 state["error_details"] = getattr(exc, "details", "")
                 raise _StopSearch() from None
             return  # broke while shrinking: not a smaller counterexample
-        summ = _summary(res, p0, alpha_ex, draw=draw)
+        summ = _summary(res, p0, alpha_ex, draw=draw, test=test)
         if state["first"] is None:
             examples.append(summ)
             wf = state["worst_full"]   # the per-trial record of the worst example so far (report plots)
             if wf is None or summ["score"] > wf["score"]:
-                state["worst_full"] = _summary(res, p0, alpha_ex, draw=draw, full=True)
+                state["worst_full"] = _summary(res, p0, alpha_ex, draw=draw, full=True, test=test)
             say(f"{claim.id}: example {len(examples)}/{n_examples} {point} "
-                f"violations {summ['violations']}/{K} p={summ['p_value']:.3g}")
+                f"violations {summ['violations']}/{summ['trials']} p={summ['p_value']:.3g}"
+                + (f" ({test.state} after {test.n} of {budget} trials)" if anytime else ""))
         if math.isfinite(res["score"]):
             hypothesis.target(res["score"], label="ratio")
         if summ["significant"]:
-            full = _summary(res, p0, alpha_ex, draw=draw, full=True)
+            full = _summary(res, p0, alpha_ex, draw=draw, full=True, test=test)
             failing[key] = full
             if state["first"] is None:
                 state["first"] = full
@@ -850,8 +926,9 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         # Re-run the shrunk example once so the reported numbers are exactly what
         # the reproduction command recomputes.
         try:
-            rerun = _summary(run_example(claim, shrunk["point"], shrunk["seed"], K, dev, dt, prof),
-                             p0, alpha_ex, draw=shrunk["draw"], full=True)
+            rr = run_example(claim, shrunk["point"], shrunk["seed"], shrunk["trials"], dev, dt, eprof)
+            rerun = {**shrunk, **_summary(rr, p0, alpha_ex, draw=shrunk["draw"], full=True)}
+            rerun["significant"], rerun["p_value"] = shrunk["significant"], shrunk["p_value"]
             if rerun["values"] != shrunk["values"]:
                 findings.append("measure is not deterministic: re-running the counterexample with the same "
                                 "seed gave different values")
@@ -859,12 +936,14 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         except (MeasureError, InvalidClaimError) as exc:
             counterexample = shrunk
             findings.append(f"re-running the counterexample failed: {exc}")
+        ck = counterexample["trials"]
         counterexample["reproduce"] = reproduce_command(claim, counterexample["point"], counterexample["seed"],
-                                                        K, dev, dt, prof, ref=claim_ref)
+                                                        ck, dev, dt, eprof, ref=claim_ref)
+        chunk_arg = (f", trial_chunk={eprof.trial_chunk}" if eprof.trial_chunk != prof.trial_chunk else "")
         counterexample["reproduce_python"] = (
             f"claims.reproduce(claim, point={json.dumps(counterexample['point'], sort_keys=True)}, "
-            f"seed={counterexample['seed']}, trials={K}, device='{dev}', "
-            f"dtype='{str(dt).replace('torch.', '')}', profile={prof.name!r})")
+            f"seed={counterexample['seed']}, trials={ck}, device='{dev}', "
+            f"dtype='{str(dt).replace('torch.', '')}', profile={prof.name!r}{chunk_arg})")
 
     scal_results = []
     for i, sc in enumerate(claim.scalings):
@@ -878,7 +957,8 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
     tot_trials = sum(e["trials"] for e in pool)
     tot_viol = sum(e["violations"] for e in pool)
     n_run = len(pool)
-    power = _stats.detectable_rate(K, crit, prof.power_target, n_run) if n_run else math.inf
+    power = rule.power(p0, alpha_ex, n_run) if n_run else math.inf
+    undecided = [e for e in pool if e.get("decision") == "inconclusive"]
     cands = pool + ([counterexample] if counterexample else [])
     worst = max(cands, key=lambda e: e["score"]) if cands else None
     wf = state["worst_full"]
@@ -900,6 +980,9 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         "tightness": tight, "max_ratio": max((e["max_ratio"] for e in cands), default=None),
         "min_ratio": min((e["min_ratio"] for e in cands), default=None),
         "shrink_runs": state["shrinks"],
+        "decision": rule.name, "trials_budget_per_example": budget,
+        "trials_budget": budget * n_examples, "trials_used": tot_trials,
+        "fail_power": (rule.fail_power(p0, alpha_ex) if anytime and prof.max_detectable_rate > p0 else None),
         "time_budget_s": prof.time_budget_s, "hard_timeout_s": prof.hard_timeout_s,
         "hard_timeout_enforced": bool(enforced),
         "over_budget": bool(time.monotonic() - t0 > prof.time_budget_s),
@@ -907,7 +990,7 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
                               "claimed": s["exponent"], "relation": s["relation"], "verdict": s["verdict"]}
                              for s in scal_results],
     }
-    rule = (
+    fixed_text = (
         f"Per example: exact one-sided binomial test of the violations v among K={K} trials against the "
         f"allowed failure probability p0={p0:g}, p = P(Binom(K, p0) >= v)"
         + (" (p0 = 0: any violation rejects)" if p0 == 0 else "")
@@ -917,6 +1000,15 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         f"(trials resampled within grid points) percentile CI at level 1-alpha_ex. Power: smallest violation "
         f"rate p1 at which at least one of the examples run rejects with probability >= {prof.power_target:g}; "
         f"inconclusive if p1 > {prof.max_detectable_rate:g} or no valid example ran."
+    )
+    rule_text = fixed_text if not anytime else (
+        f"Per example (anytime-valid): {rule.describe(p0, alpha_ex)}; alpha_ex = alpha/(examples + non-report "
+        f"scalings) = {alpha:g}/{n_tests} = {alpha_ex:.3g} (Bonferroni: claim-level false-fail rate <= {alpha:g} "
+        f"under optional stopping). A pass states that violation rates >= {prof.max_detectable_rate:g} are passed "
+        f"with probability <= {1 - prof.power_target:g} per example; such a rate fails within the budget with "
+        f"probability {stats['fail_power'] if stats['fail_power'] is not None else float('nan'):.3g}. "
+        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, {reps}-rep bootstrap "
+        f"(trials resampled within grid points) percentile CI at level 1-alpha_ex, K={K} trials per grid point."
     )
 
     if stats["over_budget"]:
@@ -946,7 +1038,7 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         if counterexample is not None:
             c = counterexample
             parts.append(
-                f"{c['violations']}/{K} trials violate the {b.kind} bound at {json.dumps(c['point'], sort_keys=True)} "
+                f"{c['violations']}/{c['trials']} trials violate the {b.kind} bound at {json.dumps(c['point'], sort_keys=True)} "
                 f"(p = {c['p_value']:.3g} <= alpha_ex = {alpha_ex:.3g}, allowed failure prob {p0:g}); "
                 f"measured/bound max {c['max_ratio']:.4g}, min {c['min_ratio']:.4g}; worst ratio seen "
                 f"{worst['max_ratio'] if b.kind != 'lower' else worst['min_ratio']:.4g}")
@@ -959,6 +1051,12 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         verdict = "inconclusive"
         message = ("no valid example could be run (the constraint rejected every drawn point"
                    + (" or the time budget ran out" if over_time() else "") + ")")
+    elif undecided:
+        verdict = "inconclusive"
+        message = (f"{len(undecided)} of {n_run} example(s) reached the budget of {budget} trials undecided: "
+                   f"the evidence neither rejects 'violation rate <= {p0:g}' at alpha_ex={alpha_ex:.3g} nor "
+                   f"rules out rates >= {prof.max_detectable_rate:g}; {tot_viol}/{tot_trials} violations seen; "
+                   f"use a larger profile (max_trials)")
     elif n_examples > 0 and power > prof.max_detectable_rate:
         verdict = "inconclusive"
         message = (f"budget too small: {n_run} example(s) x K={K} trials at alpha_ex={alpha_ex:.3g} detect only "
@@ -974,13 +1072,14 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
             parts.append(
                 f"{tot_viol}/{tot_trials} violations over {n_run} example(s) (rate {1 - alpha:g}-CI "
                 f"[{ci[0]:.3g}, {ci[1]:.3g}], allowed {p0:g}); would detect a violation rate >= {power:.3g} "
-                f"with probability >= {prof.power_target:g}; tightness {tight:.4g}")
+                f"with probability >= {prof.power_target:g}; tightness {tight:.4g}"
+                + (f"; {tot_trials} of {budget * n_examples} budgeted trials used (anytime)" if anytime else ""))
         for s in scal_results:
             parts.append(f"scaling in {s['param']}: {s['message']}")
         message = "; ".join(parts)
 
     result = ClaimResult(
-        claim_id=claim.id, title=claim.title, verdict=verdict, message=message, decision_rule=rule,
+        claim_id=claim.id, title=claim.title, verdict=verdict, message=message, decision_rule=rule_text,
         claim=_claim_dict(claim), stats=stats, examples=examples, scalings=scal_results,
         counterexample=counterexample, worst_example=worst, findings=findings, error=error_text,
         seed=seed, profile=prof.to_dict(), device=str(dev), dtype=str(dt).replace("torch.", ""),

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, Phase, Verbosity
 
 from ._claim import InvalidClaimError
 
-__all__ = ["Profile", "PROFILES", "get_profile", "LIMIT_KEYS"]
+__all__ = ["Profile", "PROFILES", "get_profile", "LIMIT_KEYS", "DECISIONS"]
 
 LIMIT_KEYS = ("width", "depth", "n", "seq_len", "steps")
+DECISIONS = ("fixed", "anytime")   # Profile.decision: see claims/_sequential.py
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,16 @@ class Profile:
     in chunks, chunk ``j`` with its own seed ``derive_seed(example seed, "chunk", j)``;
     the numbers depend on the chunk size (they are reproducible for a given one, which
     the reproduce command carries), never on the device's memory. With a single chunk
-    the example seed is used as is.
+    the example seed is used as is (chunk 0 always keeps it).
+
+    ``decision``: the per-example decision rule (:mod:`claims._sequential`).
+    ``"fixed"``: K = ``trials`` trials and one exact binomial test.  ``"anytime"``:
+    batches of ``batch`` trials (default K/2) up to ``max_trials`` (default 2K) per
+    example, stopping for fail when the mixture e-value reaches 1/alpha_ex and for
+    pass when the ``power_target`` confidence sequence for the violation rate lies
+    below ``max_detectable_rate``; inconclusive at the budget.  The batches are the
+    example's trial chunks (``trial_chunk`` = ``batch`` unless a smaller chunk that
+    divides it is set), so a counterexample's reproduce command carries them.
     """
 
     name: str
@@ -59,6 +69,9 @@ class Profile:
     bootstrap_reps: int = 2000
     timeout_s: float | None = None
     trial_chunk: int | None = None
+    decision: str = "fixed"
+    batch: int | None = None
+    max_trials: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -70,6 +83,20 @@ class Profile:
         tc = self.trial_chunk
         if tc is not None and (isinstance(tc, bool) or not isinstance(tc, int) or tc < 1):
             raise InvalidClaimError(f"Profile {self.name!r}: trial_chunk must be None or an int >= 1, got {tc!r}")
+        if self.decision not in DECISIONS:
+            raise InvalidClaimError(f"Profile {self.name!r}: decision must be one of {list(DECISIONS)}, "
+                                    f"got {self.decision!r}")
+        for f in ("batch", "max_trials"):
+            v = getattr(self, f)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise InvalidClaimError(f"Profile {self.name!r}: {f} must be None or an int >= 1, got {v!r}")
+        if self.decision == "anytime":
+            if self.anytime_max_trials < self.anytime_batch:
+                raise InvalidClaimError(f"Profile {self.name!r}: max_trials ({self.anytime_max_trials}) must be "
+                                        f">= batch ({self.anytime_batch})")
+            if tc is not None and self.anytime_batch % tc:
+                raise InvalidClaimError(f"Profile {self.name!r}: the anytime batch ({self.anytime_batch} trials) "
+                                        f"must be a multiple of trial_chunk ({tc})")
         if not (0 < self.alpha < 1):
             raise InvalidClaimError(f"Profile {self.name!r}: alpha must lie in (0, 1), got {self.alpha!r}")
         if not (0 < self.power_target < 1):
@@ -91,6 +118,34 @@ class Profile:
                 f"Profile {self.name!r}: unknown limit keys {sorted(unknown)}; allowed {LIMIT_KEYS}"
             )
         object.__setattr__(self, "limits", dict(self.limits))
+
+    @property
+    def anytime_batch(self) -> int:
+        """Trials per batch of the anytime rule (``batch``, default ``max(1, trials // 2)``)."""
+        return int(self.batch) if self.batch is not None else max(1, self.trials // 2)
+
+    @property
+    def anytime_max_trials(self) -> int:
+        """Trial budget per example of the anytime rule (``max_trials``, default ``2 * trials``)."""
+        return int(self.max_trials) if self.max_trials is not None else 2 * self.trials
+
+    def decision_rule(self):
+        """The :class:`claims._sequential.Decision` this profile decides examples with."""
+        from ._sequential import AnytimeDecision, FixedDecision
+
+        if self.decision == "anytime":
+            return AnytimeDecision(batch=self.anytime_batch, max_trials=self.anytime_max_trials,
+                                   p_det=self.max_detectable_rate, power_target=self.power_target)
+        return FixedDecision(trials=self.trials, power_target=self.power_target)
+
+    def example_profile(self) -> "Profile":
+        """The profile examples are evaluated under: for the anytime rule the trial chunk is
+        the batch (or the profile's smaller chunk that divides it)."""
+        import dataclasses
+
+        if self.decision != "anytime" or self.trial_chunk is not None:
+            return self
+        return dataclasses.replace(self, trial_chunk=self.anytime_batch)
 
     @property
     def hard_timeout_s(self) -> float:
@@ -119,7 +174,9 @@ class Profile:
             "max_detectable_rate": self.max_detectable_rate, "time_budget_s": self.time_budget_s,
             "max_shrinks": self.max_shrinks, "derandomize": self.derandomize,
             "bootstrap_reps": self.bootstrap_reps, "timeout_s": self.hard_timeout_s,
-            "trial_chunk": self.trial_chunk,
+            "trial_chunk": self.trial_chunk, "decision": self.decision,
+            "batch": self.anytime_batch if self.decision == "anytime" else None,
+            "max_trials": self.anytime_max_trials if self.decision == "anytime" else None,
         }
 
 
@@ -146,14 +203,24 @@ for _p in PROFILES.values():
 
 
 def with_overrides(profile: str | Profile, *, timeout: float | None = None, trial_chunk: int | None = None,
-                   prefix: str = "--") -> Profile:
+                   decision: str | None = None, alpha: float | None = None, prefix: str = "--") -> Profile:
     """``profile`` with the command-line overrides applied: ``timeout`` (hard per-claim
-    limit, seconds) and ``trial_chunk`` (``0``: all trials at once). ``None`` keeps the
+    limit, seconds), ``trial_chunk`` (``0``: all trials at once), ``decision`` (``fixed``
+    or ``anytime``) and ``alpha`` (the claim-level false-fail rate). ``None`` keeps the
     profile's value. Bad values raise ``ValueError`` naming the option (``prefix`` +
-    ``timeout`` / ``trial-chunk``: ``--`` for the CLI, ``--claims-`` for pytest)."""
+    ``timeout`` / ``trial-chunk`` / ``decision`` / ``alpha``: ``--`` for the CLI,
+    ``--claims-`` for pytest)."""
     import dataclasses
 
     prof = get_profile(profile)
+    if decision is not None:
+        if decision not in DECISIONS:
+            raise ValueError(f"{prefix}decision must be one of {list(DECISIONS)}, got {decision!r}")
+        prof = dataclasses.replace(prof, decision=decision)
+    if alpha is not None:
+        if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+            raise ValueError(f"{prefix}alpha must lie strictly between 0 and 1, got {alpha!r}")
+        prof = dataclasses.replace(prof, alpha=float(alpha))
     if timeout is not None:
         if not 0 < timeout < math.inf:
             raise ValueError(f"{prefix}timeout must be a positive number of seconds, got {timeout}")

@@ -213,3 +213,95 @@ def test_bad_parameters_are_named(kwargs, match):
 def test_bonferroni_rejects_alpha_outside_the_unit_interval(a):
     with pytest.raises(ValueError, match=r"\(0, 1\)"):
         bonferroni_alpha(a, 10)
+
+
+# ----------------------------------------------------------------------------- the engine under the anytime rule
+
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+
+import torch  # noqa: E402
+
+import claims  # noqa: E402
+from claims import Bound, Claim, IntParam, Measurement, Profile, Source  # noqa: E402
+from claims._engine import run_example  # noqa: E402
+from claims.cli import main as cli_main  # noqa: E402
+
+_SRC = Source("synthetic.txt", "Fact 1")
+
+
+def _uniform(point, ctx):
+    """U(0, 1) per trial: P(value > c) = 1 - c, so the bound's constant sets the violation rate."""
+    return Measurement(torch.rand(ctx.trials, generator=ctx.generator(), dtype=ctx.dtype), {})
+
+
+def _claim(constant, p0=0.05, id="SEQ/u"):
+    return Claim(id=id, title=id, source=_SRC, statement_tex="U \\le c", family="sanity",
+                 regime=(IntParam("n", 1, 4),), measure=_uniform,
+                 bound=Bound("upper", lambda p: 1.0, constant, provenance="exact"), failure_prob=p0)
+
+
+TRUE_U = _claim(1.0)                 # never violated
+FALSE_U = _claim(0.2, id="SEQ/f")    # violated with probability 0.8 > 0.05
+ANY = Profile("seq", max_examples=3, trials=16, decision="anytime", alpha=1e-4)
+
+
+def test_true_claim_passes_after_one_batch_per_example():
+    r = claims.check(TRUE_U, profile=ANY)
+    assert r.verdict == "pass", r.message
+    assert r.stats["decision"] == "anytime" and r.stats["trials_used"] == 3 * 8
+    assert r.stats["trials_budget"] == 3 * 32 and r.stats["power"] == 0.5
+    assert all(e["decision"] == "pass" and e["trials"] == 8 for e in r.examples)
+    assert "anytime-valid" in r.decision_rule and "24 of 96 budgeted trials" in r.message
+
+
+def test_false_claim_fails_and_the_reproduce_command_recomputes_the_batches(capsys):
+    r = claims.check(FALSE_U, profile=ANY)
+    assert r.verdict == "fail", r.message
+    c = r.counterexample
+    assert c["decision"] == "fail" and c["log_e"] >= math.log(1 / r.stats["alpha_per_test"])
+    assert "--trial-chunk 8" in c["reproduce"]
+    again = run_example(FALSE_U, c["point"], c["seed"], c["trials"], torch.device("cpu"), torch.float64,
+                        ANY.example_profile())
+    assert again["values"].tolist() == c["values"]
+    assert cli_main(["reproduce", "--claim", "tests.test_sequential:FALSE_U", "--point",
+                            json.dumps(c["point"]), "--seed", str(c["seed"]), "--trials", str(c["trials"]),
+                            "--trial-chunk", "8"]) == 0
+    assert json.loads(capsys.readouterr().out)["values"] == c["values"]
+
+
+def test_undecided_examples_make_the_claim_inconclusive():
+    # violation rate 0.15: above p0 = 0.05, below p_det = 0.5; a budget of 16 trials settles neither
+    prof = dataclasses.replace(ANY, max_trials=16)
+    r = claims.check(_claim(0.85, id="SEQ/m"), profile=prof)
+    assert r.verdict == "inconclusive", r.message
+    assert "reached the budget of 16 trials undecided" in r.message
+
+
+def test_fixed_rule_numbers_are_unchanged_by_the_decision_plumbing():
+    prof = dataclasses.replace(ANY, decision="fixed")
+    r = claims.check(TRUE_U, profile=prof)
+    assert r.stats["decision"] == "fixed" and r.stats["trials_used"] == 3 * 16
+    ex = r.examples[0]
+    base = run_example(TRUE_U, ex["point"], ex["seed"], 16, torch.device("cpu"), torch.float64, prof)
+    assert base["max_ratio"] == ex["max_ratio"]
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(decision="sometimes"), "decision must be one of"),
+    (dict(decision="anytime", batch=6, trial_chunk=4), "multiple of trial_chunk"),
+    (dict(decision="anytime", batch=8, max_trials=4), "max_trials"),
+])
+def test_bad_decision_settings_are_named(kw, match):
+    with pytest.raises(claims.InvalidClaimError, match=match):
+        Profile("bad", max_examples=1, trials=8, **kw)
+
+
+def test_overrides_check_alpha_and_decision():
+    from claims._profiles import with_overrides
+
+    assert with_overrides("ci", decision="anytime", alpha=0.001).decision == "anytime"
+    with pytest.raises(ValueError, match="--claims-alpha must lie strictly between 0 and 1"):
+        with_overrides("ci", alpha=1.5, prefix="--claims-")
+    with pytest.raises(ValueError, match="--decision must be one of"):
+        with_overrides("ci", decision="bayes")
