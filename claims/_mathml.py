@@ -1,417 +1,206 @@
-"""A small LaTeX -> MathML converter for the statements in the claim catalog.
+"""LaTeX -> MathML for the claim report: a thin wrapper around ``latex2mathml``.
 
-Covers the subset the catalog uses: Greek letters, ``\\|``, relations (``\\le``,
-``\\ge``, ``\\ne``, ``\\sim``, ...), sub/superscripts, ``\\frac``, ``\\sqrt``,
-big operators with limits (``\\sum``, ``\\max``, ``\\min``, ...), function names
-(``\\log``, ``\\exp``), ``\\mathrm`` / ``\\text`` / ``\\operatorname``, accents
-(``\\tilde``, ``\\widetilde``, ``\\hat``, ``\\bar``), ``\\left``/``\\right``, spacing,
-``\\\\`` line breaks and ``$...$`` inline math inside prose.
+The conversion itself is `latex2mathml <https://pypi.org/project/latex2mathml/>`_.
+This module only adds what the report needs on top of it:
 
-:func:`tex_to_html` never raises: input it cannot parse is shown as escaped
-LaTeX source in ``<code>``. Every piece of text in the output is HTML-escaped.
-Chromium, Firefox and Safari render MathML Core natively (no scripts, no fonts
-to download).
+* :data:`SUBSTITUTIONS`, a small table for macros the catalog uses that
+  ``latex2mathml`` does not know (rewritten to an equivalent it does know);
+* display-style limits (``\\max_{x}`` puts ``x`` under ``max`` in display mode, as
+  TeX does) and top-level ``\\\\`` line breaks as a one-column table (Chromium
+  ignores ``<mspace linebreak>``);
+* checks that turn what ``latex2mathml`` silently accepts into errors: unbalanced
+  braces, unknown commands or environments, a command missing an argument, control
+  characters (a ``\\frac`` in a non-raw Python string is form feed + ``rac``);
+* a safe serialisation: ``latex2mathml.converter.convert`` un-escapes ``<``, ``>``
+  and ``&`` in its output (``\\text{<script>}`` would come out as a live tag), so the
+  element tree is serialised here with every text escaped, character references
+  decoded to characters, and ``mathvariant`` letters (``\\mathbb E``,
+  ``\\mathcal Z``) mapped to Unicode mathematical alphanumerics, because MathML Core
+  browsers honour only ``mathvariant="normal"``.
+
+:func:`tex_to_html` never raises: input that cannot be converted is shown as
+escaped LaTeX source in ``<code class="tex">``. Chromium, Firefox and Safari render
+MathML Core natively (no scripts, no fonts to download).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import unicodedata
+from xml.etree.ElementTree import Element, SubElement, tostring
 
-__all__ = ["tex_to_mathml", "tex_to_html", "TexError"]
+from latex2mathml import commands as _l2m_commands
+from latex2mathml.converter import convert_to_element as _convert_to_element
+
+__all__ = ["tex_to_mathml", "tex_to_html", "TexError", "SUBSTITUTIONS"]
 
 
 class TexError(ValueError):
-    """The LaTeX uses a construct this converter does not know."""
+    """The LaTeX could not be converted to MathML (bad syntax, or a command or
+    environment ``latex2mathml`` does not know). Add the macro to
+    ``claims._mathml.SUBSTITUTIONS`` if it is a spelling of something it does know."""
+
+
+#: Macros used by the catalog that latex2mathml lacks, each rewritten to an
+#: equivalent it supports: ``(command, replacement)``; matched as whole commands.
+SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+    (r"\arg", r"\operatorname{arg}"),       # latex2mathml has \arcsin, \argmax, but not \arg
+)
+
+_SUBST = {cmd: rep for cmd, rep in SUBSTITUTIONS}
+_SUBST_RE = re.compile("|".join(re.escape(c) + r"(?![A-Za-z])" for c in _SUBST)) if _SUBST else None
+# In display mode these take their sub/superscripts as limits below/above (TeX's \displaystyle).
+_LIMIT_OPS = ("max", "min", "sup", "inf", "lim", "limsup", "liminf", "argmax", "argmin", "det", "gcd", "Pr")
+_LIMITS_RE = re.compile(r"(\\(?:%s))(?![A-Za-z])(?=\s*[_^])" % "|".join(_LIMIT_OPS))
+_ENVIRONMENTS = frozenset(m[1:] for m in _l2m_commands.MATRICES)
+_ENV_RE = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
+_TOKEN_RE = re.compile(r"\\(?:[A-Za-z]+|.)|.", re.S)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not LaTeX, not allowed in XML
+_CHARREF_RE = re.compile(r"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
+_ARITY = {"mfrac": 2, "mroot": 2, "msub": 2, "msup": 2, "munder": 2, "mover": 2, "msubsup": 3, "munderover": 3}
+_TOKEN_ELEMENTS = ("mi", "mo", "mn")
+# over-scripts drawn as accents (tight above the base, not shrunk): ~ ^ ¯ ˙ ¨ ˇ ˘ ´ ` ˜ ˆ → ‾ ―
+_ACCENT_CHARS = frozenset("~^\u00af\u02d9\u00a8\u02c7\u02d8\u00b4`\u02dc\u02c6\u2192\u203e\u2015")
+_VARIANT_NAMES = {"bold": "BOLD", "italic": "ITALIC", "bold-italic": "BOLD ITALIC", "double-struck": "DOUBLE-STRUCK",
+                  "script": "SCRIPT", "bold-script": "BOLD SCRIPT", "fraktur": "FRAKTUR", "bold-fraktur": "BOLD FRAKTUR",
+                  "sans-serif": "SANS-SERIF", "bold-sans-serif": "SANS-SERIF BOLD", "monospace": "MONOSPACE"}
+# letters that live in the Letterlike Symbols block instead (e.g. ℝ, ℰ, ℌ)
+_VARIANT_FALLBACK = {"FRAKTUR": "BLACK-LETTER"}
 
 
 def _e(s: str) -> str:
-    return html.escape(s, quote=True)
+    """HTML-escaped ``s``; control characters (invalid in XML) shown as ``\\xNN``."""
+    return html.escape(_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", s), quote=True)
 
 
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
-    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "varpi": "ϖ", "rho": "ρ",
-    "varrho": "ϱ", "sigma": "σ", "varsigma": "ς", "tau": "τ", "upsilon": "υ", "phi": "ϕ",
-    "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "ell": "ℓ", "imath": "ı", "jmath": "ȷ",
-}
-GREEK_UPPER = {
-    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ",
-    "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
-}
-OPERATORS = {
-    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠", "lt": "<", "gt": ">",
-    "ll": "≪", "gg": "≫", "lesssim": "≲", "gtrsim": "≳", "approx": "≈", "sim": "∼", "simeq": "≃",
-    "equiv": "≡", "propto": "∝", "cdot": "⋅", "times": "×", "pm": "±", "mp": "∓", "div": "÷",
-    "to": "→", "rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒", "implies": "⟹",
-    "iff": "⟺", "mapsto": "↦", "in": "∈", "notin": "∉", "ni": "∋", "subset": "⊂",
-    "subseteq": "⊆", "supset": "⊃", "supseteq": "⊇", "cup": "∪", "cap": "∩", "setminus": "∖",
-    "forall": "∀", "exists": "∃", "neg": "¬", "land": "∧", "lor": "∨", "wedge": "∧", "vee": "∨",
-    "circ": "∘", "star": "⋆", "ast": "∗", "otimes": "⊗", "oplus": "⊕", "odot": "⊙",
-    "mid": "∣", "|": "‖", "Vert": "‖", "vert": "|", "langle": "⟨", "rangle": "⟩",
-    "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "{": "{", "}": "}",
-    "ldots": "…", "cdots": "⋯", "dots": "…", "vdots": "⋮", "colon": ":", "perp": "⊥",
-    "parallel": "∥", "coloneqq": "≔", "prec": "≺", "succ": "≻", "preceq": "⪯", "succeq": "⪰",
-    "wr": "≀", "bullet": "∙", "lvert": "|", "rvert": "|", "lVert": "‖", "rVert": "‖",
-    "%": "%", "#": "#", "&": "&", "_": "_", "$": "$",
-}
-IDENTIFIERS = {
-    "infty": "∞", "partial": "∂", "nabla": "∇", "top": "⊤", "bot": "⊥", "emptyset": "∅",
-    "varnothing": "∅", "prime": "′", "hbar": "ℏ", "Re": "ℜ", "Im": "ℑ", "aleph": "ℵ",
-}
-FUNCTIONS = {"log", "ln", "exp", "sin", "cos", "tan", "tanh", "det", "tr", "dim", "rank", "sgn",
-             "Pr", "deg", "arg", "ker", "poly", "polylog", "diag", "span", "argmax", "argmin",
-             "Var", "Cov", "E", "arcsin", "arccos", "arctan", "sinh", "cosh", "coth", "cot", "sec", "csc",
-             "lg", "Tr", "erf", "sign", "supp", "dist"}
-BIG_OPS = {"sum": "∑", "prod": "∏", "max": "max", "min": "min", "sup": "sup", "inf": "inf",
-           "lim": "lim", "limsup": "lim sup", "liminf": "lim inf", "bigcup": "⋃", "bigcap": "⋂",
-           "int": "∫", "argmax": "arg max", "argmin": "arg min", "mathop": None}
-ACCENTS = {"tilde": "~", "widetilde": "~", "hat": "^", "widehat": "^", "bar": "‾", "overline": "‾",
-           "vec": "→", "dot": "˙", "ddot": "¨", "check": "ˇ", "breve": "˘", "acute": "´", "grave": "`",
-           "overrightarrow": "→"}
-SPACES = {",": "0.1667em", ":": "0.2222em", ";": "0.2778em", "!": "-0.1667em", " ": "0.25em",
-          "quad": "1em", "qquad": "2em", "enspace": "0.5em", "thinspace": "0.1667em"}
-IGNORED = {"displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "big", "Big", "bigg",
-           "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "middle",
-           "nonumber", "notag"}
-STYLES = {"mathrm": "normal", "mathbf": "bold", "boldsymbol": "bold-italic", "bm": "bold-italic",
-          "mathit": "italic", "mathcal": "script", "mathscr": "script", "mathbb": "double-struck",
-          "mathsf": "sans-serif", "mathtt": "monospace", "mathfrak": "fraktur"}
-BB = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼", "P": "ℙ", "1": "𝟙"}
-CAL = {"N": "𝒩", "O": "𝒪", "L": "ℒ", "D": "𝒟", "F": "ℱ", "S": "𝒮", "A": "𝒜", "B": "ℬ", "E": "ℰ",
-       "H": "ℋ", "W": "𝒲", "X": "𝒳", "Y": "𝒴", "G": "𝒢", "C": "𝒞", "M": "ℳ", "P": "𝒫", "R": "ℛ",
-       "T": "𝒯", "U": "𝒰", "V": "𝒱", "I": "ℐ", "K": "𝒦", "Q": "𝒬", "Z": "𝒵", "J": "𝒥"}
-TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "operatorname", "mathrm_text"}
-ENVS_OK = {"aligned", "align", "align*", "gathered", "gather", "gather*", "split", "equation",
-           "equation*", "array", "matrix"}
-
-_TOKEN = re.compile(r"\\([A-Za-z]+|.)|(\s+)|([0-9]+(?:\.[0-9]+)?)|(.)", re.S)
+def _check_source(tex: str) -> None:
+    """Raise :class:`TexError` on what latex2mathml would silently accept or mangle."""
+    bad = _CONTROL_RE.search(tex)
+    if bad:
+        # usually "\\frac" written in a non-raw string, which Python reads as form feed + "rac"
+        raise TexError(f"control character U+{ord(bad.group(0)):04X} in the LaTeX source (a lost backslash escape?)")
+    depth = 0
+    for tok in _TOKEN_RE.findall(tex):
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+            if depth < 0:
+                raise TexError("unbalanced braces: '}' without '{'")
+    if depth:
+        raise TexError("unbalanced braces: '{' without '}'")
+    for env in _ENV_RE.findall(tex):
+        if env.strip() not in _ENVIRONMENTS:
+            raise TexError(f"environment {env!r} not supported")
 
 
-def _tokenize(src: str) -> list[tuple[str, str]]:
-    toks = []
-    for m in _TOKEN.finditer(src):
-        if m.group(1) is not None:
-            toks.append(("cmd", m.group(1)))
-        elif m.group(2) is not None:
-            toks.append(("ws", m.group(2)))
-        elif m.group(3) is not None:
-            toks.append(("num", m.group(3)))
-        else:
-            toks.append(("chr", m.group(4)))
-    return toks
+def _has_top_level_newline(tex: str) -> bool:
+    depth = 0
+    for tok in _TOKEN_RE.findall(tex):
+        if tok in ("{", r"\left") or tok.startswith(r"\begin"):
+            depth += 1
+        elif tok in ("}", r"\right") or tok.startswith(r"\end"):
+            depth -= 1
+        elif tok == "\\\\" and depth == 0:
+            return True
+    return False
 
 
-def _mo(s: str, **attrs) -> str:
-    a = "".join(f' {k.replace("_", "-")}="{_e(str(v))}"' for k, v in attrs.items())
-    return f"<mo{a}>{_e(s)}</mo>"
+def _prepare(tex: str, display: bool) -> str:
+    """Apply :data:`SUBSTITUTIONS`, display-style limits and the top-level line-break table."""
+    if _SUBST_RE is not None:
+        tex = _SUBST_RE.sub(lambda m: _SUBST[m.group(0)], tex)
+    if display:
+        tex = _LIMITS_RE.sub(r"\1\\limits", tex)
+    if _has_top_level_newline(tex):
+        tex = r"\begin{array}{l}" + tex + r"\end{array}"
+    return tex
 
 
-def _mi(s: str, variant: str | None = None) -> str:
-    a = f' mathvariant="{variant}"' if variant else ""
-    return f"<mi{a}>{_e(s)}</mi>"
+def _decode(s: str | None) -> str | None:
+    """latex2mathml stores characters as ``&#x...;`` references: turn them into characters."""
+    if not s or "&#" not in s:
+        return s
+    return _CHARREF_RE.sub(lambda m: chr(int(m.group(1), 16) if m.group(1) else int(m.group(2))), s)
 
 
-def _row(items: list[str]) -> str:
-    if len(items) == 1:
-        return items[0]
-    return "<mrow>" + "".join(items) + "</mrow>"
+@functools.lru_cache(maxsize=4096)
+def _styled_char(ch: str, variant: str) -> str:
+    """``ch`` in the Unicode mathematical alphanumeric style ``variant`` (itself if none exists)."""
+    style = _VARIANT_NAMES.get(variant)
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return ch
+    m = re.fullmatch(r"(?:LATIN|GREEK) (CAPITAL|SMALL) LETTER (\w+)|DIGIT (\w+)", name)
+    if style is None or m is None:
+        return ch
+    tail = f"DIGIT {m.group(3)}" if m.group(3) else f"{m.group(1)} {m.group(2)}"
+    for prefix in ("MATHEMATICAL " + style, style, _VARIANT_FALLBACK.get(style, "")):
+        if not prefix:
+            continue
+        try:
+            return unicodedata.lookup(f"{prefix} {tail}")
+        except KeyError:
+            continue
+    return ch
 
 
-class _Parser:
-    def __init__(self, src: str):
-        self.toks = _tokenize(src)
-        self.i = 0
-        self.depth = 0
+def _fix_tree(el: Element) -> None:
+    """Decode references, check arities and unknown commands, mark accents, map mathvariant."""
+    el.text, el.tail = _decode(el.text), _decode(el.tail)
+    for k, v in list(el.attrib.items()):
+        el.attrib[k] = _decode(v) or ""
+    for child in el:  # children first: the accent check reads a decoded <mo>
+        _fix_tree(child)
+    tag = el.tag
+    if tag in _TOKEN_ELEMENTS and el.text and re.match(r"\\[A-Za-z]", el.text):
+        raise TexError(f"unknown command {el.text}")
+    n = _ARITY.get(tag)
+    if n is not None and len(el) != n:
+        raise TexError(f"<{tag}> with {len(el)} parts instead of {n}: a command is missing an argument")
+    if tag == "mover" and "accent" not in el.attrib and el[1].tag == "mo" and el[1].text in _ACCENT_CHARS:
+        el.set("accent", "true")
+    variant = el.attrib.get("mathvariant")
+    if tag in _TOKEN_ELEMENTS and variant and variant != "normal" and el.text:
+        styled = "".join(_styled_char(c, variant) for c in el.text)
+        if styled != el.text:
+            el.text = styled
+            del el.attrib["mathvariant"]
 
-    # -------------------------------------------------------------- helpers
-    def peek(self, skip_ws: bool = True):
-        j = self.i
-        while skip_ws and j < len(self.toks) and self.toks[j][0] == "ws":
-            j += 1
-        return self.toks[j] if j < len(self.toks) else None
 
-    def next(self, skip_ws: bool = True):
-        while skip_ws and self.i < len(self.toks) and self.toks[self.i][0] == "ws":
-            self.i += 1
-        if self.i >= len(self.toks):
-            raise TexError("unexpected end of input")
-        t = self.toks[self.i]
-        self.i += 1
-        return t
-
-    def raw_group(self) -> str:
-        """The literal text of the next ``{...}`` group (or single token)."""
-        t = self.next()
-        if t != ("chr", "{"):
-            return "\\" + t[1] if t[0] == "cmd" else t[1]
-        depth, out = 1, []
-        while True:
-            t = self.next(skip_ws=False)
-            if t == ("chr", "{"):
-                depth += 1
-            elif t == ("chr", "}"):
-                depth -= 1
-                if depth == 0:
-                    return "".join(out)
-            out.append("\\" + t[1] if t[0] == "cmd" else t[1])
-
-    # -------------------------------------------------------------- grammar
-    def parse(self) -> str:
-        rows = self.rows(stop=None)
-        if self.peek() is not None:
-            raise TexError(f"unexpected {self.peek()[1]!r}")
-        if len(rows) == 1:
-            return rows[0]
-        return "<mtable columnalign=\"left\">" + "".join(
-            f"<mtr><mtd>{r}</mtd></mtr>" for r in rows) + "</mtable>"
-
-    def rows(self, stop) -> list[str]:
-        rows, cur = [], []
-        while True:
-            t = self.peek()
-            if t is None:
-                if stop is not None:
-                    raise TexError(f"missing {stop!r}")
-                break
-            if stop is not None and t == stop:
-                break
-            if t == ("cmd", "\\"):
-                self.next()
-                rows.append(_row(cur) if cur else "<mrow></mrow>")
-                cur = []
-                continue
-            if t == ("chr", "&"):
-                self.next()
-                cur.append('<mspace width="0.5em"></mspace>')
-                continue
-            if t[0] == "cmd" and t[1] in ("right", "end"):
-                break
-            cur.append(self.scripted())
-        rows.append(_row(cur) if cur else "<mrow></mrow>")
-        return rows
-
-    def group_body(self) -> str:
-        """Parse until the matching ``}`` (the ``{`` was consumed)."""
-        self.depth += 1
-        if self.depth > 60:
-            raise TexError("nesting too deep")
-        rows = self.rows(stop=("chr", "}"))
-        if self.next() != ("chr", "}"):
-            raise TexError("unbalanced group")
-        self.depth -= 1
-        if len(rows) > 1:
-            return "<mtable>" + "".join(f"<mtr><mtd>{r}</mtd></mtr>" for r in rows) + "</mtable>"
-        return rows[0] if rows[0] != "<mrow></mrow>" else "<mrow></mrow>"
-
-    def argument(self) -> str:
-        t = self.peek()
-        if t is None:
-            raise TexError("missing argument")
-        if t == ("chr", "{"):
-            self.next()
-            return self.group_body()
-        return self.atom()
-
-    def scripted(self) -> str:
-        base_tok = self.peek()
-        limits = base_tok is not None and base_tok[0] == "cmd" and base_tok[1] in BIG_OPS
-        base = self.atom()
-        sub = sup = None
-        while True:
-            t = self.peek()
-            if t == ("chr", "_") and sub is None:
-                self.next()
-                sub = self.argument()
-            elif t == ("chr", "^") and sup is None:
-                self.next()
-                sup = self.argument()
-            elif t == ("chr", "'"):
-                self.next()
-                sup = (sup or "") + _mo("′")
-                if not sup.startswith("<mrow>"):
-                    sup = "<mrow>" + sup + "</mrow>"
-            elif t is not None and t[0] == "cmd" and t[1] in ("limits", "nolimits"):
-                self.next()
-            else:
-                break
-        if sub is None and sup is None:
-            return base
-        if limits:
-            if sub is not None and sup is not None:
-                return f"<munderover>{base}{sub}{sup}</munderover>"
-            if sub is not None:
-                return f"<munder>{base}{sub}</munder>"
-            return f"<mover>{base}{sup}</mover>"
-        if sub is not None and sup is not None:
-            return f"<msubsup>{base}{sub}{sup}</msubsup>"
-        if sub is not None:
-            return f"<msub>{base}{sub}</msub>"
-        return f"<msup>{base}{sup}</msup>"
-
-    def atom(self) -> str:
-        t = self.next()
-        kind, val = t
-        if kind == "num":
-            return f"<mn>{_e(val)}</mn>"
-        if kind == "chr":
-            if val == "{":
-                return self.group_body()
-            if val in "}^_":
-                raise TexError(f"unexpected {val!r}")
-            if val.isalpha():
-                return _mi(val)
-            if val in "()[]|":
-                return _mo(val, stretchy="false")
-            if val == "~":
-                return '<mspace width="0.25em"></mspace>'
-            if val == "'":
-                return _mo("′")
-            if val == "-":
-                return _mo("−")
-            return _mo(val)
-        if kind == "ws":  # pragma: no cover - next() skips whitespace
-            return ""
-        return self.command(val)
-
-    def command(self, name: str) -> str:
-        if name in GREEK:
-            return _mi(GREEK[name])
-        if name in GREEK_UPPER:
-            return _mi(GREEK_UPPER[name], "normal")
-        if name in IDENTIFIERS:
-            return _mi(IDENTIFIERS[name], "normal" if len(IDENTIFIERS[name]) == 1 else None)
-        if name in OPERATORS:
-            return _mo(OPERATORS[name])
-        if name in SPACES:
-            return f'<mspace width="{SPACES[name]}"></mspace>'
-        if name in IGNORED:
-            return "<mrow></mrow>"
-        if name in BIG_OPS:
-            if name == "mathop":
-                return "<mrow>" + self.argument() + "</mrow>"
-            sym = BIG_OPS[name]
-            if len(sym) == 1:
-                return _mo(sym, largeop="true", movablelimits="false")
-            return _mo(sym, movablelimits="false")
-        if name in FUNCTIONS:
-            return _mi(name, "normal" if len(name) == 1 else None) + _mo("\u2061")
-        if name in ("frac", "dfrac", "tfrac", "cfrac"):
-            a = self.argument()
-            b = self.argument()
-            return f"<mfrac>{a}{b}</mfrac>"
-        if name == "binom":
-            a = self.argument()
-            b = self.argument()
-            return f'<mrow>{_mo("(")}<mfrac linethickness="0">{a}{b}</mfrac>{_mo(")")}</mrow>'
-        if name == "sqrt":
-            t = self.peek()
-            if t == ("chr", "["):
-                self.next()
-                idx = []
-                while self.peek() != ("chr", "]"):
-                    if self.peek() is None:
-                        raise TexError("missing ] in \\sqrt[")
-                    idx.append(self.scripted())
-                self.next()
-                body = self.argument()
-                return f"<mroot>{body}{_row(idx) if idx else '<mrow></mrow>'}</mroot>"
-            return f"<msqrt>{self.argument()}</msqrt>"
-        if name in ACCENTS:
-            body = self.argument()
-            # stretchy accents need an OpenType math font, which many systems lack: keep them at text size
-            stretch = "true" if name == "overline" else "false"
-            return f'<mover accent="true">{body}{_mo(ACCENTS[name], stretchy=stretch)}</mover>'
-        if name == "underline":
-            return f'<munder>{self.argument()}{_mo("_", stretchy="true")}</munder>'
-        if name in STYLES:
-            variant = STYLES[name]
-            if name == "mathrm" or name in ("mathbb", "mathcal", "mathscr"):
-                raw = self.raw_group()
-                if name == "mathbb":
-                    return _mi("".join(BB.get(c, c) for c in raw), None if len(raw) == 1 and raw in BB else variant)
-                if name in ("mathcal", "mathscr"):
-                    if all(c in CAL for c in raw):
-                        return _mi("".join(CAL[c] for c in raw))
-                    return _mi(raw, variant)
-                if re.fullmatch(r"[A-Za-z0-9 .,\-]+", raw):
-                    return _mi(raw, "normal") if not raw.isdigit() else f"<mn>{_e(raw)}</mn>"
-                # \mathrm{...} with math inside: parse it
-                inner = _Parser(raw).parse()
-                return f'<mstyle mathvariant="normal">{inner}</mstyle>'
-            body = self.argument()
-            return f'<mstyle mathvariant="{variant}">{body}</mstyle>'
-        if name in TEXT_CMDS:
-            raw = self.raw_group()
-            if name == "operatorname":
-                return _mi(raw, "normal" if len(raw) == 1 else None) + _mo("\u2061")
-            raw = re.sub(r"\\([%&#_$ {}])", r"\1", raw)
-            return f"<mtext>{_e(raw.replace(' ', chr(0xA0)))}</mtext>"
-        if name in ("left", "right"):
-            t = self.next()
-            d = t[1]
-            if t[0] == "cmd":
-                d = OPERATORS.get(d, None)
-                if d is None:
-                    raise TexError(f"unknown delimiter \\{t[1]}")
-            if d == ".":
-                d = ""
-            if name == "right":
-                return _mo(d, fence="true") if d else "<mrow></mrow>"
-            # \left ... \right: parse the inside as one row
-            inner = self.rows(stop=None)
-            t2 = self.next()
-            if t2 != ("cmd", "right"):
-                raise TexError("\\left without \\right")
-            t3 = self.next()
-            r = t3[1]
-            if t3[0] == "cmd":
-                r = OPERATORS.get(r)
-                if r is None:
-                    raise TexError(f"unknown delimiter \\{t3[1]}")
-            if r == ".":
-                r = ""
-            parts = ([_mo(d, fence="true")] if d else []) + [_row(inner)] + ([_mo(r, fence="true")] if r else [])
-            return "<mrow>" + "".join(parts) + "</mrow>"
-        if name == "begin":
-            env = self.raw_group()
-            if env not in ENVS_OK and env not in ("cases", "pmatrix", "bmatrix"):
-                raise TexError(f"environment {env!r} not supported")
-            if env == "array":
-                self.raw_group()  # column spec
-            rows = self.rows(stop=None)
-            t = self.next()
-            if t != ("cmd", "end"):
-                raise TexError(f"\\begin{{{env}}} without \\end")
-            self.raw_group()
-            table = "<mtable columnalign=\"left\">" + "".join(f"<mtr><mtd>{r}</mtd></mtr>" for r in rows) + "</mtable>"
-            if env == "cases":
-                return f"<mrow>{_mo('{')}{table}</mrow>"
-            if env == "pmatrix":
-                return f"<mrow>{_mo('(')}{table}{_mo(')')}</mrow>"
-            if env == "bmatrix":
-                return f"<mrow>{_mo('[')}{table}{_mo(']')}</mrow>"
-            return table
-        if name == "not":
-            nxt = self.atom()
-            return f"<mrow>{nxt}{_mo(chr(0x338))}</mrow>"
-        if name in ("mathbin", "mathrel", "mathord"):
-            return self.argument()
-        if name in ("overbrace", "underbrace"):
-            body = self.argument()
-            return f'<m{"over" if name == "overbrace" else "under"}>{body}{_mo("⏞" if name == "overbrace" else "⏟")}</m{"over" if name == "overbrace" else "under"}>'
-        raise TexError(f"unknown command \\{name}")
+@functools.lru_cache(maxsize=1024)
+def _convert(tex: str, display: bool) -> str:
+    _check_source(tex)
+    try:
+        root = _convert_to_element(_prepare(tex, display), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises its own exception classes, and IndexError/StopIteration
+        raise TexError(f"latex2mathml: {type(exc).__name__} {exc}".strip()) from exc
+    if len(root) == 0 or len(root[0]) == 0:
+        raise TexError("empty formula")
+    for child in root:
+        _fix_tree(child)
+    # HTML puts <math> in the MathML namespace by itself; the TeX source travels as an annotation
+    math = Element("math", {"display": "block" if display else "inline"})
+    sem = SubElement(math, "semantics")
+    sem.extend(list(root))
+    ann = SubElement(sem, "annotation", {"encoding": "application/x-tex"})
+    ann.text = tex
+    return tostring(math, encoding="unicode")
 
 
 def tex_to_mathml(tex: str, display: bool = True) -> str:
-    """MathML for ``tex`` (math mode). Raises :class:`TexError` on what it cannot parse."""
+    """MathML for ``tex`` (math mode) as a ``<math>`` element string, every text escaped.
+
+    Raises :class:`TexError` on what it cannot convert. Results are cached.
+    """
     if not isinstance(tex, str):
         raise TexError("not a string")
-    body = _Parser(tex).parse()
-    mode = "block" if display else "inline"
-    return (f'<math display="{mode}"><semantics>{_row([body])}'
-            f'<annotation encoding="application/x-tex">{_e(tex)}</annotation></semantics></math>')
+    if not tex.strip():
+        raise TexError("empty formula")
+    return _convert(tex, bool(display))
 
 
 def _split_dollars(tex: str) -> list[tuple[bool, str]] | None:
@@ -454,5 +243,5 @@ def tex_to_html(tex, display: bool = True) -> tuple[str, bool]:
                 out.append(tex_to_mathml(s, display=False) if is_math else _e(s))
             return "<span class=\"stmt-prose\">" + "".join(out) + "</span>", True
         return tex_to_mathml(tex, display=display), True
-    except Exception:  # never crash: show the source
+    except Exception:  # never crash (RecursionError, MemoryError aside): show the source
         return f"<code class=\"tex\">{_e(tex)}</code>", False

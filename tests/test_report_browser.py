@@ -6,7 +6,8 @@ random-vs-adversarial extras and a scaling sweep, a convergence claim with loss
 trajectories, a claim whose id and notes carry ``<script>``). The page is then
 loaded from ``file://`` with the network blocked and checked for: no console
 errors or page errors, one section per claim, every SVG plot drawn and non-empty,
-the filter hiding rows, sorting, and the hostile id shown as text (no alert).
+every formula laid out as MathML with a non-empty box, the filter hiding rows,
+sorting, and the hostile id shown as text (no alert).
 
 Needs Debian's ``chromium`` (``apt-get install chromium``; ``.ci/run`` installs it)
 and the ``playwright`` Python package (the ``test`` extra) — Playwright drives the
@@ -75,7 +76,8 @@ FAIL = Claim(id="SYN/false-width", title="A false claim: U(1 + [m > 12]) <= 1", 
 FORALL = Claim(id="SYN/forall-omega", title="sign changes under any ||W'|| <= omega", source=Source("synthetic.txt", "Lemma 8.2"),
                statement_tex=r"\max_{\|W'\|_2 \le \omega} Q(W') \le 1.2\, \omega^{2/3}", family="rnn",
                regime=(FloatParam("omega", 1e-3, 1e-1, log=True),), measure=_forall_measure,
-               bound=Bound("upper", lambda p: p["omega"] ** (2 / 3), 1.2, provenance="exact"), failure_prob=0.0,
+               bound=Bound("upper", lambda p: p["omega"] ** (2 / 3), 1.2, provenance="exact", shape_tex=r"\omega^{2/3}"),
+               failure_prob=0.0,
                quantifier="forall", adversary="best of 8 random directions",
                scalings=(Scaling("omega", 2 / 3, "at_most", grid=(1e-3, 1e-2, 1e-1)),))
 CONV = Claim(id="SYN/converge", title="GD converges linearly at every width", source=Source("synthetic.txt", "Theorem 1"),
@@ -210,6 +212,25 @@ def test_every_claim_section_and_plot(page):
     # the statements rendered as MathML with a real layout box
     h = pg.eval_on_selector_all("section.claim .statement math", "els => els.map(e => e.getBoundingClientRect().height)")
     assert len(h) >= 3 and all(x > 5 for x in h), h
+
+
+def test_every_formula_renders_as_mathml(page):
+    """Every <math> (statements, display; bound shapes, inline) is laid out by the
+    browser's MathML engine with a non-empty box, and none fell back to source."""
+    pg, log, doc = page
+    boxes = pg.eval_on_selector_all("math", """els => els.map(e => { const r = e.getBoundingClientRect();
+        return {w: r.width, h: r.height, css: getComputedStyle(e).display, mode: e.getAttribute('display'),
+                ns: e.namespaceURI, claim: e.closest('section').dataset.claim}; })""")
+    assert len(boxes) == len(doc["results"]) + 1, boxes       # one statement per claim, one bound shape
+    assert [b["mode"] for b in boxes].count("inline") == 1
+    for b in boxes:
+        assert b["w"] > 0 and b["h"] > 0, b
+        assert b["ns"] == "http://www.w3.org/1998/Math/MathML", b
+        # MathML layout, not unknown inline elements ("inline math" serialises as "math")
+        assert b["css"] == ("block math" if b["mode"] == "block" else "math"), b
+    assert pg.locator("code.tex").count() == 0
+    # the hostile \text{<script>...} statement is MathML text, not a script
+    assert "<script>alert(3)</script>" in pg.locator(f'section.claim[data-claim="{EVIL_ID}"] .statement mtext').text_content()
 
 
 def test_counterexample_and_copyable_command(page):

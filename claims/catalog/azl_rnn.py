@@ -1060,11 +1060,11 @@ LEMA1 = _reg(Claim(
     id="AZL-RNN/LemA.1",
     title="Rademacher generalization: sup_f |E_D f - E_N f| <= 2 R^ + O(b sqrt(log(1/delta)/N)) (linear class, exact sup)",
     source=_src("Lemma A.1"),
-    statement_tex=(r"\sup_{f\in\mathcal F}\Big|\mathbb E_{x\sim\mathcal D}f(x)-rac1N\sum_{i=1}^Nf(x_i)\Big|\le"
-                   r"2\widehat{\mathfrak R}(\mathcal X;\mathcal F)+6b\sqrt{rac{\log(4/\delta)}{2N}}\ 	ext{w.p.}\ge1-\delta"),
+    statement_tex=(r"\sup_{f\in\mathcal F}\Big|\mathbb E_{x\sim\mathcal D}f(x)-\frac1N\sum_{i=1}^Nf(x_i)\Big|\le"
+                   r"2\widehat{\mathfrak R}(\mathcal X;\mathcal F)+6b\sqrt{\frac{\log(4/\delta)}{2N}}\ \text{w.p.}\ge1-\delta"),
     family=FAM, regime=(IntParam("N", 2, 12, log=True), Choice("dim", (8, 2))),
     measure=M.measure_lema1,
-    bound=Bound("upper", lambda p: 1.0, 1.0, shape_tex=r"1\ (	ext{deviation}/(2\widehat{\mathfrak R}+6b\sqrt{\log(4/\delta)/2N}))",
+    bound=Bound("upper", lambda p: 1.0, 1.0, shape_tex=r"1\ (\text{deviation}/(2\widehat{\mathfrak R}+6b\sqrt{\log(4/\delta)/2N}))",
                 provenance=("explicit: the paper's O(.) made concrete with the textbook constants (symmetrisation 2; "
                             "McDiarmid 3 sqrt(log(2/delta')/2N) for [0,1] values, Mohri-Rostamizadeh-Talwalkar Thm 3.3, "
                             "rescaled to [-b, b] and made two-sided); delta = failure_prob = 0.05")),
@@ -1083,11 +1083,11 @@ CORA2 = _reg(Claim(
     id="AZL-RNN/CorA.2",
     title="Vector contraction: sup |E_D L(f(x)) - E_N L(f(x))| <= O(sum_r R^(F_r)) + O(b sqrt(log(1/delta)/N))",
     source=_src("Corollary A.2", "[T] the 1 - delta is not stated in the paper; read as in Lemma A.1"),
-    statement_tex=(r"\sup_{f_r\in\mathcal F_r}\Big|\mathbb E_{\mathcal D}L(f(x))-rac1N\sum_iL(f(x_i))\Big|\le"
-                   r"2\sqrt2\sum_{r=1}^k\widehat{\mathfrak R}(\mathcal X;\mathcal F_r)+6b\sqrt{rac{\log(4/\delta)}{2N}}"),
+    statement_tex=(r"\sup_{f_r\in\mathcal F_r}\Big|\mathbb E_{\mathcal D}L(f(x))-\frac1N\sum_iL(f(x_i))\Big|\le"
+                   r"2\sqrt2\sum_{r=1}^k\widehat{\mathfrak R}(\mathcal X;\mathcal F_r)+6b\sqrt{\frac{\log(4/\delta)}{2N}}"),
     family=FAM, regime=(IntParam("N", 2, 12, log=True), Choice("dim", (8, 2)), IntParam("k", 1, 4)),
     measure=M.measure_cora2,
-    bound=Bound("upper", lambda p: 1.0, 1.0, shape_tex=r"1\ (	ext{deviation}/	ext{rhs})",
+    bound=Bound("upper", lambda p: 1.0, 1.0, shape_tex=r"1\ (\text{deviation}/\text{rhs})",
                 provenance=("explicit: O(.) made concrete: symmetrisation 2 x Maurer's vector-contraction sqrt 2 "
                             "(Maurer 2016, Cor. 1); McDiarmid term as in LemA.1 with b = sqrt(k); delta = 0.05")),
     failure_prob=0.05, dtype="float64", quantifier="forall",

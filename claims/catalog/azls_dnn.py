@@ -939,13 +939,13 @@ THM6_STEPS = register(Claim(
     title="CNN at init: forward norms within a band (Step 1), few sign changes in the dense layer W_L (Step 2a)",
     source=_src("Theorem 6 with Sec. 4 Steps 1-2", "App. I (architecture) not in the file: project assumptions"),
     statement_tex=(r"\max_{i,\ell}|\log\|h_{i,\ell}\||\le c_1,\quad \|D_{i,L}-D^{(0)}_{i,L}\|_0\le c_2\,m\,\omega^{2/3}"
-                   r"\ \ orall W'_L,\ \|W'_L\|_2\le\omega"),
+                   r"\ \ \forall W'_L,\ \|W'_L\|_2\le\omega"),
     family="cnn",
     regime=(IntParam("m", 32, 48, log=True, limit="width"), Choice("L", (2,), limit="depth"), Choice("d", (8,)),
             FloatParam("omega", 0.02, 0.1, log=True)),
     measure=_M.arch_steps_measure("cnn", fwd_band=2.0, flip_c=3.0),
     bound=Bound("upper", lambda p: 1.0, 1.0,
-                shape_tex=r"1\ (	ext{values} = \max(\max|\log\|h\||/2,\ 	ext{flips}/(3m\omega^{2/3})))",
+                shape_tex=r"1\ (\text{values} = \max(\max|\log\|h\||/2,\ \text{flips}/(3m\omega^{2/3})))",
                 provenance=("calibrated (scratch /tmp/azcal/arch.py, seeds 1000-1001, 32 trials per point) at the "
                             "smallest width m = 32 channels: max |log||h||| = 1.17, max flips/(m omega^{2/3}) = 1.70 "
                             "(4 flips of 32 at omega = 0.02: order-statistic noise); band c1 = 2.0 (1.7 x) and "
@@ -979,7 +979,7 @@ THM7_STEPS = register(Claim(
     constraint=_branch_ok,
     measure=_M.arch_steps_measure("resnet", fwd_band=1.5, flip_c=2.0),
     bound=Bound("upper", lambda p: 1.0, 1.0,
-                shape_tex=r"1\ (	ext{values} = \max(\max|\log\|h\||/1.5,\ 	ext{flips}/(2m\omega^{2/3}L)))",
+                shape_tex=r"1\ (\text{values} = \max(\max|\log\|h\||/1.5,\ \text{flips}/(2m\omega^{2/3}L)))",
                 provenance=("calibrated (scratch /tmp/azcal/arch.py, seeds 1000-1001, 32 trials per point) at the "
                             "smallest width m = 128: max |log||h||| = 1.02 (c = 2/L, L = 4: ||h|| up to 2.8) and max "
                             "flips/(m omega^{2/3} L) = 1.35 (L = 2, c = 1/4); band c1 = 1.5 (1.47 x), c2 = 2 (the "
