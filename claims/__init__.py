@@ -31,6 +31,10 @@ applies the ``--claims-*`` options and fails / skips the test by verdict).
 Catalog claims live in :mod:`claims.catalog`; the CLI is ``python -m claims``.
 """
 
+#: The package version, its one source: pyproject.toml reads it (``[tool.setuptools.dynamic]``,
+#: statically, so keep it a plain string literal) and ``ovpcheck --version`` prints it.
+__version__ = "0.1.0"
+
 from ._claim import (Bound, Choice, Claim, FloatParam, IntParam, InvalidClaimError, Measurement,
                      MeasureContext, Source, Scaling, PAPER_KEYS, derive_seed)
 from ._profiles import PROFILES, Profile, get_profile

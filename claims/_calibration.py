@@ -153,11 +153,18 @@ def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profi
                 save(False)
         else:
             from ._engine import _claim_ref
+            from ._executor import HardTimeLimit, submit_with_limit
 
             refs = {c.id: _claim_ref(c) for c in claims}
-            futs = {executor.submit(_unit, c, prof, device, dtype, s, refs[c.id]): (c, s) for c, s in units}
+            futs = {submit_with_limit(executor, prof.hard_timeout_s, _unit, c, prof, device, dtype, s,
+                                      refs[c.id]): (c, s) for c, s in units}
             for k, fut in enumerate(cf.as_completed(futs), 1):
-                runs.append(fut.result())
+                try:
+                    runs.append(fut.result())
+                except HardTimeLimit as exc:   # its worker was killed at the hard limit: an error run
+                    c, s = futs[fut]
+                    runs.append({"claim_id": c.id, "seed": int(s), "verdict": "error", "wall_time_s": exc.elapsed_s,
+                                 "message": f"timed out: {exc}", "tightness": None})
                 say(f"[{k}/{len(units)}] {runs[-1]['claim_id']} seed {runs[-1]['seed']}: {runs[-1]['verdict']}")
                 save(False)
         complete = True

@@ -503,6 +503,16 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
         ys.append(y)
         ratios.append(res["max_ratio"])
         bnds.append(res.get("bound_upper") if claim.bound.kind != "lower" else res.get("bound_lower"))
+        # a finite-width quantity with its infinite-width twin (extras "<k>" and "<k>@limit"):
+        # trial means along the sweep, drawn by the report as a curve with the limit as a line
+        for k, v in res["extras"].items():
+            if k.endswith("@limit") and k[:-6] in res["extras"]:
+                lim = info.setdefault("limits", {}).setdefault(k[:-6], {"finite": [], "q10": [], "q90": [], "limit": []})
+                fin = np.asarray(res["extras"][k[:-6]], float)
+                lim["finite"].append(float(np.mean(fin)))
+                lim["q10"].append(float(np.quantile(fin, 0.1)))
+                lim["q90"].append(float(np.quantile(fin, 0.9)))
+                lim["limit"].append(float(np.mean(v)))
     rng = np.random.default_rng(derive_seed(seed, "bootstrap", i))
     slope, lo, hi = _stats.bootstrap_slope_ci(np.array(keep, float), ys if any(zeros_dropped) else np.stack(ys),
                                               alpha_ex, reps, rng)

@@ -184,12 +184,12 @@ PROFILES: dict[str, Profile] = {
     "quick": Profile(
         "quick", max_examples=3, trials=8,
         limits={"width": 512, "depth": 8, "n": 16, "seq_len": 8, "steps": 200},
-        time_budget_s=20.0, max_shrinks=8,
+        time_budget_s=20.0, max_shrinks=8, batch=4, max_trials=32,   # decision="anytime" (--decision) uses batch, max_trials
     ),
     "ci": Profile(
         "ci", max_examples=4, trials=16,
         limits={"width": 1024, "depth": 8, "n": 16, "seq_len": 10, "steps": 400},
-        time_budget_s=90.0, max_shrinks=20, derandomize=True,
+        time_budget_s=90.0, max_shrinks=20, derandomize=True, batch=8, max_trials=32,
     ),
     "thorough": Profile(
         "thorough", max_examples=20, trials=64,

@@ -11,7 +11,11 @@ match, else ``ValueError`` naming the mismatch).
 
 A claim whose check raises (an invalid claim, a regime outside the profile's limits,
 a bug) or runs past its hard time limit becomes an ``error`` result with the
-traceback; the run goes on with the others.
+traceback; the run goes on with the others. Through a process pool or Dask, a claim
+past its hard limit that SIGALRM could not stop (a Dask worker thread, a hang no signal
+reaches) has its worker killed and replaced (:func:`claims._executor.submit_with_limit`):
+its result is an ``error`` "timed out: hard time limit of S s reached; worker killed and
+replaced", and the other claims go on.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from . import _interrupt
 from ._profiles import Profile, get_profile
 from ._result import ClaimResult, read_results, write_results
 
-__all__ = ["RunInterrupted", "RunOutcome", "handle_sigterm", "check_one", "run_claims", "time_report"]
+__all__ = ["RunInterrupted", "RunOutcome", "handle_sigterm", "check_one", "run_claims", "time_report",
+           "timed_out_result"]
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -78,6 +83,35 @@ def check_one(claim: Claim, profile, device="cpu", dtype=None, seed: int = 0, ex
                             prof, device, dtype, seed, time.monotonic() - t0)
 
 
+def _check_task(claim: Claim, profile, device, dtype, seed: int, claim_ref: str | None,
+                limited_outside: bool) -> ClaimResult:
+    """:func:`check_one` as a task of an executor; ``limited_outside``: the executor enforces the
+    hard limit by killing the worker, so the result says it was enforced even where SIGALRM was not
+    (a Dask worker thread)."""
+    r = check_one(claim, profile, device, dtype, seed, None, claim_ref)
+    if limited_outside and isinstance(r.stats, dict):
+        r.stats["hard_timeout_enforced"] = True
+    return r
+
+
+def timed_out_result(claim: Claim, exc, profile, device="cpu", dtype=None, seed: int = 0) -> ClaimResult:
+    """The ``error`` result of a claim whose worker was killed at its hard limit
+    (``exc``: a :class:`claims._executor.HardTimeLimit`); message starting "timed out"."""
+    import datetime as _dt
+
+    from ._engine import error_result
+
+    prof = get_profile(profile)
+    msg = (f"timed out: {exc} (it ran {exc.elapsed_s:.1f} s; profile {prof.name!r} hard_timeout_s); make the "
+           f"claim cheaper, or raise Profile.timeout_s / --timeout")
+    details = (f"{msg}\nThe claim was stopped from outside ({exc.where or 'its worker'}) after {exc.elapsed_s:.1f} s, "
+               f"so there is no traceback of where it was; run it alone (in-process) for one.")
+    started = (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(seconds=exc.elapsed_s)).isoformat(timespec="seconds")
+    r = error_result(claim, msg, details, prof, device, dtype, seed, exc.elapsed_s, started)
+    r.stats["hard_timeout_enforced"] = True
+    return r
+
+
 @dataclass
 class RunOutcome:
     """What :func:`run_claims` did: ``results`` (in the order of the claims given),
@@ -95,12 +129,12 @@ class RunOutcome:
         return sum(r.verdict in ("fail", "error") for r in self.results)
 
 
-def _run_info(prof: Profile, device, dtype, seed, ids, scheduler) -> dict:
+def _run_info(prof: Profile, device, dtype, seed, ids, scheduler, contract=None) -> dict:
     import torch
 
     return {"seed": int(seed), "device": str(device), "dtype": dtype, "profile": prof.name,
             "planned": list(ids), "scheduler": scheduler or "inprocess",
-            "torch_threads": int(torch.get_num_threads())}
+            "torch_threads": int(torch.get_num_threads()), "contract": contract}
 
 
 def _load_resume(json_path: str, prof: Profile, device, dtype, seed) -> dict[str, ClaimResult]:
@@ -125,7 +159,8 @@ def _load_resume(json_path: str, prof: Profile, device, dtype, seed) -> dict[str
 
 def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu", dtype=None, seed: int = 0,
                json_path: str | None = None, resume: bool = False, executor: cf.Executor | None = None,
-               scheduler: str | None = None, progress: Callable[[str], None] | None = None) -> RunOutcome:
+               scheduler: str | None = None, progress: Callable[[str], None] | None = None,
+               alpha_suite: float | None = None) -> RunOutcome:
     """Check ``claims`` one by one (or through ``executor``, one claim per task).
 
     Writes ``json_path`` after every claim (atomic, ``complete: false``), and once
@@ -134,10 +169,14 @@ def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu",
     died ends the run early (``interrupted`` = the reason) without losing finished
     results. See the module docstring for ``resume``.
     """
+    from ._sequential import suite_contract
+
     prof = get_profile(profile)
     say = progress or (lambda msg: None)
     claims = list(claims)
     ids = [c.id for c in claims]
+    # alpha_suite: every claim at alpha_suite / len(claims), so P(any true claim fails) <= alpha_suite
+    prof, contract = suite_contract(prof, max(1, len(claims)), alpha_suite)
     done: dict[str, ClaimResult] = {}
     resumed: list[str] = []
     if resume:
@@ -152,7 +191,7 @@ def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu",
             say(f"resuming {json_path}: {len(resumed)} of {len(claims)} claim(s) already finished, skipped")
         else:
             say(f"--resume: {json_path} does not exist yet; running every claim")
-    info = _run_info(prof, device, dtype, seed, ids, scheduler)
+    info = _run_info(prof, device, dtype, seed, ids, scheduler, contract)
     state = {"interrupted": None}
 
     def ordered() -> list:
@@ -184,13 +223,18 @@ def run_claims(claims: Sequence[Claim], profile: str | Profile, *, device="cpu",
                     say(f"    {r.message}")
         else:
             from ._engine import _claim_ref
+            from ._executor import HardTimeLimit, enforces_limits, submit_with_limit
 
+            outside = enforces_limits(executor)   # the back-end kills a claim's worker past its hard limit
             # the reproduction command names the claim as this process knows it
-            futs = {executor.submit(check_one, c, prof, device, dtype, seed, None, _claim_ref(c)): c for c in todo}
+            futs = {submit_with_limit(executor, prof.hard_timeout_s, _check_task, c, prof, device, dtype, seed,
+                                      _claim_ref(c), outside): c for c in todo}
             for fut in cf.as_completed(futs):
                 c = futs[fut]
                 try:
                     r = fut.result()
+                except HardTimeLimit as exc:   # its worker was killed and replaced; the others go on
+                    r = timed_out_result(c, exc, prof, device, dtype, seed)
                 except Exception as exc:  # the worker (not the check) broke: e.g. BrokenProcessPool, KilledWorker
                     state["interrupted"] = state["interrupted"] or (
                         f"worker died while checking {c.id}: {type(exc).__name__}: {exc}")

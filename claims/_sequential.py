@@ -76,6 +76,8 @@ __all__ = [
     "fail_probability",
     "trials_for_power",
     "bonferroni_alpha",
+    "suite_contract",
+    "contract_line",
 ]
 
 
@@ -367,3 +369,50 @@ def trials_for_power(p0: float, p_det: float, alpha: float, batch: int, power: f
             return n
         n += batch
     return None
+
+
+def suite_contract(profile, n_claims: int, alpha_suite: float | None = None):
+    """The statistical contract of a run of ``n_claims`` claims, and the profile its claims run under.
+
+    With ``alpha_suite`` each claim is checked at ``alpha_suite / n_claims`` (Bonferroni over
+    claims), so P(any true claim of the run fails) <= ``alpha_suite`` by design, under any
+    dependence between claims and under the anytime rule's optional stopping.  Without it
+    each claim keeps the profile's ``alpha`` and the union bound on the suite is
+    ``min(1, n_claims * alpha)`` (stated, and flagged when it is vacuous).
+
+    Returns ``(profile, contract)``; ``contract`` is JSON-ready (the results file's
+    ``run.contract``; the report header and pytest summary print :func:`contract_line`).
+    """
+    import dataclasses
+
+    n = int(n_claims)
+    if n < 1:
+        raise ValueError(f"a run needs at least one claim, got {n_claims!r}")
+    if alpha_suite is not None:
+        profile = dataclasses.replace(profile, alpha=bonferroni_alpha(alpha_suite, n))
+    bound = min(1.0, n * profile.alpha)
+    return profile, {
+        "alpha_suite": alpha_suite, "n_claims": n, "alpha_claim": profile.alpha,
+        "suite_bound": bound, "by_design": alpha_suite is not None,
+        "combination": "Bonferroni over claims, then over each claim's examples and gated scalings",
+        "decision": profile.decision,
+        "stopping": (f"anytime: batches of {profile.anytime_batch} trials, at most {profile.anytime_max_trials} per "
+                     f"example (mixture e-value >= 1/alpha_ex: fail; confidence sequence < "
+                     f"{profile.max_detectable_rate:g}: pass)" if profile.decision == "anytime"
+                     else f"fixed: {profile.trials} trials per example, exact binomial test"),
+    }
+
+
+def contract_line(contract: dict | None) -> str:
+    """One line for humans: what the run's false-fail guarantee is."""
+    if not contract:
+        return "statistical contract: not recorded (older results file)"
+    c = contract
+    if c.get("by_design"):
+        head = (f"P(any true claim fails) <= alpha_suite = {c['alpha_suite']:g} by design "
+                f"({c['n_claims']} claims at alpha_claim = {c['alpha_claim']:.3g} each)")
+    else:
+        head = (f"per-claim alpha = {c['alpha_claim']:g} over {c['n_claims']} claims: suite-level bound "
+                f"{c['suite_bound']:.3g}" + (" (vacuous; set --alpha / --claims-alpha for a suite-level guarantee)"
+                                             if c["suite_bound"] >= 1 else ""))
+    return f"{head}; decision {c.get('stopping', c.get('decision'))}"

@@ -12,7 +12,7 @@ import itertools
 import math
 from typing import Iterable, Sequence
 
-__all__ = ["xy_plot", "strip_plot", "fmt_num", "PALETTE"]
+__all__ = ["xy_plot", "strip_plot", "sparkline", "fmt_num", "PALETTE"]
 
 _CLIP_IDS = itertools.count(1)
 
@@ -362,5 +362,56 @@ def strip_plot(groups: Sequence[dict], *, ylabel: str = "measured / bound", titl
         out.append(f'<line x1="{W - mr - tw - 26:.0f}" x2="{W - mr - tw - 6:.0f}" y1="{mt - 13}" y2="{mt - 13}" '
                    f'stroke="#d62728" stroke-width="1.4" stroke-dasharray="6 3"/>')
         out.append(f'<text x="{W - mr}" y="{mt - 9}" class="legend" text-anchor="end">{_e(ref_label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def sparkline(values: Sequence, *, width: int = 84, height: int = 20, ref: float | None = 1.0,
+              color: str = "#1f77b4", last_color: str | None = None, title: str = "", aria: str = "") -> str:
+    """A tiny line of ``values`` in order (e.g. tightness over saved runs), log y when
+    every value is positive; ``None`` / non-finite values leave a gap. ``ref`` draws
+    a dashed line (measured = bound) when it lies in the plotted range; the last
+    point is a dot in ``last_color``. ``title`` is the hover text. ``""`` with fewer
+    than one finite value."""
+    vals = [_num(v) for v in values]
+    pts = [(i, v) for i, v in enumerate(vals) if v is not None]
+    if not pts:
+        return ""
+    log = all(v > 0 for _, v in pts)
+    tr = (lambda v: math.log10(v)) if log else (lambda v: v)
+    ys = [tr(v) for _, v in pts]
+    lo, hi = min(ys), max(ys)
+    show_ref = ref is not None and (not log or ref > 0) and lo <= tr(ref) <= hi
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    n = max(len(vals) - 1, 1)
+    pad = 2.5
+
+    def X(i):
+        return pad + (width - 2 * pad) * (i / n if len(vals) > 1 else 0.5)
+
+    def Y(y):
+        return height - pad - (height - 2 * pad) * (y - lo) / (hi - lo)
+
+    out = [f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+           f'aria-label="{_e(aria or title or "trend")}">']
+    if title:
+        out.append(f"<title>{_e(title)}</title>")
+    if show_ref:
+        yr = Y(tr(ref))
+        out.append(f'<line x1="0" x2="{width}" y1="{yr:.1f}" y2="{yr:.1f}" stroke="#d62728" stroke-width="0.8" '
+                   f'stroke-dasharray="3 2"/>')
+    seg: list[str] = []
+    for i, v in enumerate(vals):
+        if v is None:
+            if len(seg) > 1:
+                out.append(f'<polyline fill="none" stroke="{_e(color)}" stroke-width="1.3" points="{" ".join(seg)}"/>')
+            seg = []
+            continue
+        seg.append(f"{X(i):.1f},{Y(tr(v)):.1f}")
+    if len(seg) > 1:
+        out.append(f'<polyline fill="none" stroke="{_e(color)}" stroke-width="1.3" points="{" ".join(seg)}"/>')
+    i, v = pts[-1]
+    out.append(f'<circle cx="{X(i):.1f}" cy="{Y(tr(v)):.1f}" r="2.2" fill="{_e(last_color or color)}"/>')
     out.append("</svg>")
     return "".join(out)

@@ -6,13 +6,18 @@ Subcommands::
     run        [--paper P] [--family F] [-k SUBSTR] [--profile quick|ci|thorough]
                [--device cpu] [--dtype float64] [--seed 0] [--json PATH] [--resume]
                [--scheduler inprocess|auto|processes[:N]|dask-local[:N]|tcp://HOST:PORT]
-               [--timeout S] [--time-report N]
+               [--timeout S] [--time-report N] [--claim FILE.py:attr ...]
+               [--autosave] [--storage .claims]
                run catalog claims; one line per claim on stderr as it finishes, then
                where the time went (slowest claims first); the results file is
                rewritten atomically after every claim ("complete": false until the
                end); Ctrl-C / SIGTERM leave it valid and incomplete, and --resume
                skips the claims it already holds. Exit 1 if any claim fails or
-               errors, 130 / 143 when interrupted by SIGINT / SIGTERM.
+               errors, 130 / 143 when interrupted by SIGINT / SIGTERM. --autosave
+               keeps a completed run's results in .claims/NNNN_<commit>_<time>.json
+    history    [-k SUBSTR] [--storage .claims] [--margin-shrink 1.5] [--json]
+               per claim, verdict, tightness, margin and fitted exponents across
+               the saved runs, oldest first; exit 0 (also when there are none)
     reproduce  CLAIM_ID | --claim path/to/file.py:attr | --claim module:attr
                --point JSON --seed N --trials K [--device] [--dtype] [--profile]
                recompute one example exactly; prints measured values, bound and
@@ -20,7 +25,9 @@ Subcommands::
     report     run, write reports/claims.json (or --json), then the HTML report via
                claims.report.render_html when that module exists; same options as
                run, but --scheduler defaults to auto (claims side by side, one
-               process per core, on a multi-core CPU)
+               process per core, on a multi-core CPU); with --autosave the page
+               also shows each claim's history (--margin-shrink F flags a margin
+               that shrank by more than F since the previous saved run)
     calibrate  [filters] [--claim FILE.py:attr ...] [--profile ci] [--seeds 20]
                [--seed-start 0] [--json reports/calibration.json]
                [--html reports/calibration.html] [--scheduler ...] [--conf 0.95]
@@ -28,7 +35,12 @@ Subcommands::
                run each claim under N base seeds; per-claim fail rate with its
                Clopper-Pearson interval against the designed alpha, and the
                suite-level rate; exit 1 if the suite rate exceeds --target
+    new        FILE.py [--force]
+               write a commented starter file for your own paper's claims (one
+               claim, a false variant, two tests; passes `pytest FILE.py` as is);
+               an existing FILE is kept (exit 2) unless --force
 
+``ovpcheck --version`` prints the installed version (``claims.__version__``).
 Bad options (unknown profile, device, dtype, claim) print a one-line message and
 exit with status 2.
 """
@@ -66,6 +78,9 @@ def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
     p.add_argument("--scheduler", default=None,
                    help="where claims run: inprocess (default; report: auto), auto (a process per core on a "
                         "multi-core CPU, one torch thread each), processes[:N], dask-local[:N] or tcp://HOST:PORT")
+    p.add_argument("--decision", default=None, choices=("fixed", "anytime"),
+                   help="per-example decision rule: fixed (K trials, exact binomial test; the default) or anytime "
+                        "(batches until an anytime-valid e-value fails or a confidence sequence passes)")
     p.add_argument("--timeout", type=float, default=None,
                    help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
     _chunk_opt(p)
@@ -84,20 +99,54 @@ def _robust_opts(p: argparse.ArgumentParser) -> None:
                    help="list the N slowest claims at the end (0: none)")
 
 
+def _alpha_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--alpha", type=float, default=None, metavar="A",
+                   help="suite-level false-fail rate: each of the N selected claims is checked at A/N, so "
+                        "P(any true claim fails) <= A by design (default: each claim at its profile's alpha, 0.01)")
+
+
+def _history_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--autosave", action="store_true",
+                   help="keep a copy of this run's results, if it completes, in the run-history folder "
+                        "(NNNN_<commit>_<UTC time>.json; ovpcheck history shows them)")
+    p.add_argument("--storage", default=".claims", metavar="PATH",
+                   help="run-history folder for --autosave (default .claims)")
+
+
 def _parser() -> argparse.ArgumentParser:
+    from claims import __version__
+
     ap = argparse.ArgumentParser(prog="ovpcheck", description="Check over-parameterization claims.")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("new", help="write a starter file for your own paper's claims",
+                       description="Write a commented starter file: one claim (measure, bound, regime, scaling), "
+                                   "a deliberately false variant and two pytest tests. It passes `pytest FILE.py` "
+                                   "unchanged; docs/engine.md walks through it.")
+    p.add_argument("file", metavar="FILE.py", help="the file to write, e.g. my_claims.py")
+    p.add_argument("--force", action="store_true", help="overwrite FILE.py if it exists")
     p = sub.add_parser("list", help="list catalog claims")
     _filters(p)
     p = sub.add_parser("run", help="run catalog claims")
     _filters(p)
     _run_opts(p)
     _robust_opts(p)
+    _history_opts(p)
+    _alpha_opt(p)
+    p.add_argument("--claim", action="append", default=[], metavar="FILE.py:ATTR",
+                   help="run this user claim (repeatable; replaces the catalog selection)")
     p.add_argument("--json", default=None, help="write the results file here")
     p = sub.add_parser("report", help="run claims, write JSON and HTML report")
     _filters(p)
     _run_opts(p)
     _robust_opts(p)
+    _history_opts(p)
+    _alpha_opt(p)
+    p.add_argument("--claim", action="append", default=[], metavar="FILE.py:ATTR",
+                   help="run this user claim (repeatable; replaces the catalog selection)")
+    p.add_argument("--margin-shrink", type=float, default=1.5, metavar="F",
+                   help="with --autosave: flag in the report a claim whose margin shrank by more than F since the "
+                        "previous saved run (default 1.5)")
     p.add_argument("--json", default="reports/claims.json")
     p.add_argument("--html", default="reports/claims.html")
     p.set_defaults(scheduler="auto")
@@ -124,6 +173,14 @@ def _parser() -> argparse.ArgumentParser:
     _filters(p)
     p.add_argument("--claim", action="append", default=[], metavar="FILE.py:ATTR",
                    help="lint this user claim (repeatable; replaces the catalog selection)")
+    p = sub.add_parser("history", help="verdict, tightness and exponents of each claim across saved runs",
+                       description="Per claim, one row per run saved by --autosave (oldest first): the run's "
+                                   "counter, time and commit, verdict, tightness, margin and fitted exponents.")
+    p.add_argument("-k", dest="substr", help="only claims whose id contains this substring (comma-separated)")
+    p.add_argument("--storage", default=".claims", metavar="PATH", help="run-history folder (default .claims)")
+    p.add_argument("--margin-shrink", type=float, default=1.5, metavar="F",
+                   help="mark a claim whose latest margin shrank by more than F (default 1.5)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p = sub.add_parser("reproduce", help="recompute one example exactly")
     p.add_argument("claim_id", nargs="?", help="catalog claim id")
     p.add_argument("--claim", default=None, help="user claim as path/to/file.py:attr or module:attr")
@@ -168,7 +225,10 @@ def _validate_run(args):
         parse_scheduler(args.scheduler, "--scheduler")
     except SchedulerError as exc:
         raise _UsageError(str(exc)) from None
-    _profile_obj(args, prof)     # --timeout / --trial-chunk
+    _profile_obj(args, prof)     # --timeout / --trial-chunk / --decision
+    a = getattr(args, "alpha", None)
+    if a is not None and not 0 < a < 1:
+        raise _UsageError(f"--alpha must lie strictly between 0 and 1 (the suite-level false-fail rate), got {a}")
     if getattr(args, "resume", False) and not args.json:
         raise _UsageError("--resume needs the results file to resume from: give --json PATH")
     return prof
@@ -179,7 +239,8 @@ def _profile_obj(args, name: str):
 
     try:
         return with_overrides(name, timeout=getattr(args, "timeout", None),
-                              trial_chunk=getattr(args, "trial_chunk", None))
+                              trial_chunk=getattr(args, "trial_chunk", None),
+                              decision=getattr(args, "decision", None))
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
 
@@ -219,6 +280,23 @@ def _selected_or_user(args) -> list:
     return selected
 
 
+def _cmd_new(args) -> int:
+    from claims._starter import write_starter
+
+    try:
+        path = write_starter(args.file, force=args.force)
+    except ValueError as exc:   # not a module name
+        raise _UsageError(str(exc)) from None
+    except OSError as exc:      # exists (StarterExistsError) or cannot be written
+        msg = str(exc) if isinstance(exc, FileExistsError) else f"cannot write {args.file}: {exc}"
+        raise _UsageError(msg) from None
+    print(f"wrote {path}: one claim, a false variant and two tests, to adapt to your paper.\n"
+          f"  pytest {path}                     # both tests pass as written (seconds)\n"
+          f"  ovpcheck run --claim {path}:NORM  # the claim from the command line\n"
+          f"Walkthrough: docs/engine.md (\"The starter file\").")
+    return 0
+
+
 def _cmd_list(args) -> int:
     for c in _select(args):
         print(f"{c.id:<36} {c.paper_key:<13} {c.family:<8} {c.kind:<10} {c.source.ref}  — {c.title}")
@@ -243,7 +321,9 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
     from claims._runner import RunInterrupted, handle_sigterm, run_claims, time_report
 
     prof = _profile_obj(args, _validate_run(args))
-    selected = _select(args)
+    if getattr(args, "margin_shrink", 2.0) <= 1:
+        raise _UsageError(f"--margin-shrink must be > 1, got {args.margin_shrink}")
+    selected = [_load_user_claim(c) for c in args.claim] if getattr(args, "claim", None) else _select(args)
     json_path = args.json or json_default
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     spec, threads = _scheduler(args)
@@ -256,7 +336,7 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
             out = run_claims(selected, prof, device=args.device, dtype=args.dtype, seed=args.seed,
                              json_path=json_path, resume=args.resume,
                              executor=None if _serial(spec) else ex,
-                             scheduler=spec, progress=say)
+                             scheduler=spec, progress=say, alpha_suite=getattr(args, "alpha", None))
     except RunInterrupted as exc:
         say(f"interrupted by {exc.reason}; finished claims are in {json_path} (rerun with --resume)"
             if json_path else f"interrupted by {exc.reason}")
@@ -274,12 +354,50 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
                                       f"{sum(r.wall_time_s for r in results):.1f} s over {len(results)} claims"
                                       + (f", {len(out.resumed)} resumed" if out.resumed else "") + ")"):
             say(line)
+    from claims._sequential import contract_line, suite_contract
+
+    say(contract_line(suite_contract(prof, max(1, len(selected)), getattr(args, "alpha", None))[1]))
     say(f"{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items())
         + ("" if out.complete else f" (incomplete: {out.interrupted})")
         + f"; wall time {time.perf_counter() - t0:.1f} s")
     if not out.complete:
+        if getattr(args, "autosave", False):
+            say(f"--autosave: the run is incomplete; nothing saved to {args.storage}")
         return 1, json_path
+    if getattr(args, "autosave", False):
+        from claims import _history
+        from claims._runner import _run_info
+
+        saved = (_history.autosave_file(json_path, args.storage) if json_path else
+                 _history.autosave_results(results, prof.name, args.storage,
+                                           extra={"run": _run_info(prof, args.device, args.dtype, args.seed,
+                                                                   [c.id for c in selected], spec)}))
+        say(f"run saved to {saved} (ovpcheck history --storage {args.storage})")
     return (1 if out.bad else 0), json_path
+
+
+def _cmd_history(args) -> int:
+    import warnings
+
+    from claims import _history
+
+    if not args.margin_shrink > 1:
+        raise _UsageError(f"--margin-shrink must be > 1, got {args.margin_shrink}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", _history.HistoryFileWarning)
+        runs = _history.load_history(args.storage)
+    for w in caught:   # a bad file in the folder is skipped, named, never fatal
+        print(f"ovpcheck history: warning: {w.message}", file=sys.stderr)
+    if not runs:
+        where = "does not exist" if not os.path.isdir(args.storage) else "holds no saved runs"
+        print(f"ovpcheck history: {args.storage} {where}; save runs with `ovpcheck run --autosave`, "
+              f"`ovpcheck report --autosave` or `pytest --claims-autosave`", file=sys.stderr)
+    if args.json:
+        print(json.dumps(_history.history_json(runs, args.substr, args.margin_shrink, args.storage), indent=1))
+    elif runs:
+        for line in _history.history_lines(runs, args.substr, args.margin_shrink):
+            print(line)
+    return 0
 
 
 def _cmd_lint_devices(args) -> int:
@@ -391,8 +509,14 @@ def _cmd_reproduce(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:   # run as the program (ovpcheck, python -m claims), not called from Python:
+        from ovpmodel.linalg import request_huge_pages
+
+        request_huge_pages()   # the application opts in to huge pages before any tensor exists
     args = _parser().parse_args(argv)
     try:
+        if args.cmd == "new":
+            return _cmd_new(args)
         if args.cmd == "list":
             return _cmd_list(args)
         if args.cmd == "run":
@@ -401,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_reproduce(args)
         if args.cmd == "calibrate":
             return _cmd_calibrate(args)
+        if args.cmd == "history":
+            return _cmd_history(args)
         if args.cmd == "lint-devices":
             return _cmd_lint_devices(args)
         if args.cmd == "report":
@@ -410,7 +536,14 @@ def main(argv: list[str] | None = None) -> int:
             if importlib.util.find_spec("claims.report") is not None:
                 from claims.report import render_html
 
-                render_html(json_path, args.html)
+                import warnings
+
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    render_html(json_path, args.html, history=args.storage if args.autosave else None,
+                                margin_shrink=args.margin_shrink)
+                for w in caught:   # e.g. a bad file in the run history: skipped, named
+                    print(f"ovpcheck report: warning: {w.message}", file=sys.stderr)
                 print(f"HTML report written to {args.html}", file=sys.stderr)
             else:
                 print(f"claims.report is not available; results JSON at {json_path}", file=sys.stderr)

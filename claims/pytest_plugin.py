@@ -21,6 +21,11 @@ Options
 ``--claims-timeout S``     hard per-claim time limit in seconds (default: the profile's)
 ``--claims-trial-chunk N`` at most N trials per measure call (0: all at once; default: the profile's)
 ``--claims-time-report N`` list the N slowest claims in the summary (default 10; 0 = off)
+``--claims-autosave``      keep this session's results, if it completed, in the run-history
+                           folder as ``NNNN_<commit>_<UTC time>.json`` (``ovpcheck history``
+                           lists them; with ``--claims-report`` the page shows each claim's
+                           tightness history and flags a margin that shrank by more than 1.5x)
+``--claims-storage PATH``  run-history folder (default ``.claims`` under the rootdir)
 
 Robustness: the JSON file is rewritten atomically after every claim (``complete:
 false``) and once at the end; an interrupted session leaves it valid and incomplete.
@@ -61,7 +66,8 @@ _PROP = "claims_result"
 
 class _ClaimsSession:
     def __init__(self, profile, device, dtype, seed, json_path, report_path, strict, only,
-                 scheduler=None, timeout=None, time_report=10, trial_chunk=None):
+                 scheduler=None, timeout=None, time_report=10, trial_chunk=None, decision=None,
+                 alpha_suite=None):
         self.profile = profile
         self.device = device
         self.dtype = dtype
@@ -73,6 +79,9 @@ class _ClaimsSession:
         self.scheduler = scheduler
         self.timeout = timeout
         self.trial_chunk = trial_chunk
+        self.decision = decision
+        self.alpha_suite = alpha_suite
+        self.n_claims = 1          # claim items collected (pytest_collection_finish): the suite's size
         self.time_report = time_report
         self.executor = None
         self._exit = None
@@ -83,7 +92,21 @@ class _ClaimsSession:
     def profile_obj(self):
         from claims._profiles import with_overrides
 
-        return with_overrides(self.profile, timeout=self.timeout, trial_chunk=self.trial_chunk, prefix="--claims-")
+        return self.contract()[0]
+
+    def contract(self):
+        """``(profile, contract)``: the profile claims run under and the run's statistical contract
+        (with --claims-alpha each of the n collected claims is checked at alpha/n)."""
+        from claims._profiles import with_overrides
+        from claims._sequential import suite_contract
+
+        prof = with_overrides(self.profile, timeout=self.timeout, trial_chunk=self.trial_chunk,
+                              decision=self.decision, prefix="--claims-")
+        return suite_contract(prof, self.n_claims, self.alpha_suite)
+
+    def results_extra(self) -> dict:
+        return {"run": {"contract": self.contract()[1], "seed": self.seed, "device": self.device,
+                        "dtype": self.dtype, "profile": self.profile}}
 
     def get_executor(self):
         """The scheduler's executor, opened on first use and closed at unconfigure."""
@@ -139,6 +162,15 @@ def pytest_addoption(parser):
                 help="at most N trials per measure call, to bound memory (0: all at once; default: the profile's)")
     g.addoption("--claims-time-report", default=10, type=int, metavar="N",
                 help="list the N slowest claims in the terminal summary (0: off)")
+    g.addoption("--claims-alpha", default=None, type=float, metavar="A",
+                help="suite-level false-fail rate: each of the n collected claims is checked at A/n, so "
+                     "P(any true claim fails) <= A by design (default: each claim at its profile's alpha)")
+    g.addoption("--claims-decision", default=None, choices=("fixed", "anytime"),
+                help="per-example decision rule: fixed (the default) or anytime (sequential, anytime-valid)")
+    g.addoption("--claims-autosave", action="store_true", default=False,
+                help="save this session's claims results, if complete, in the run-history folder (--claims-storage)")
+    g.addoption("--claims-storage", default=".claims", metavar="PATH",
+                help="run-history folder for --claims-autosave (default .claims; relative to the rootdir)")
 
 
 def _register_marker(config, name: str, text: str) -> None:
@@ -177,15 +209,20 @@ def pytest_configure(config):
     from claims._profiles import with_overrides
 
     timeout, trial_chunk = config.getoption("claims_timeout"), config.getoption("claims_trial_chunk")
+    decision, alpha_suite = config.getoption("claims_decision"), config.getoption("claims_alpha")
+    if alpha_suite is not None and not 0 < alpha_suite < 1:
+        raise pytest.UsageError(f"--claims-alpha must lie strictly between 0 and 1 (the suite-level false-fail "
+                                f"rate), got {alpha_suite}")
     try:
-        with_overrides(profile, timeout=timeout, trial_chunk=trial_chunk, prefix="--claims-")
+        with_overrides(profile, timeout=timeout, trial_chunk=trial_chunk, decision=decision, prefix="--claims-")
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     state = _ClaimsSession(profile, device, dtype, config.getoption("claims_seed"),
                            config.getoption("claims_json"), config.getoption("claims_report"),
                            config.getoption("claims_strict"), config.getoption("claims_only"),
                            scheduler=scheduler, timeout=timeout, trial_chunk=trial_chunk,
-                           time_report=config.getoption("claims_time_report"))
+                           time_report=config.getoption("claims_time_report"), decision=decision,
+                           alpha_suite=alpha_suite)
     config.stash[_STATE] = state
     _CONFIG.append(config)
     _register_marker(config, "claims", "a claim check run by the claims engine")
@@ -283,6 +320,14 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def pytest_collection_finish(session):
+    """The suite's size: claim items left after selection (-k, -m, --claims-only); xdist
+    workers collect the same items, so every process uses the same alpha/n."""
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        state.n_claims = max(1, sum(it.get_closest_marker("claims") is not None for it in session.items))
+
+
 def pytest_runtest_logreport(report):
     if report.when != "call" or not _CONFIG:
         return
@@ -298,7 +343,8 @@ def pytest_runtest_logreport(report):
     if got and not hasattr(_CONFIG[-1], "workerinput") and state.json_target():
         from claims import write_results
 
-        write_results(state.json_target(), state.sorted_results(), state.profile, complete=False)
+        write_results(state.json_target(), state.sorted_results(), state.profile, complete=False,
+                      extra=state.results_extra())
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -308,27 +354,56 @@ def pytest_sessionfinish(session, exitstatus):
     if state is None or hasattr(config, "workerinput"):  # xdist workers: the controller writes
         return
     json_path = state.json_target()
+    complete = int(exitstatus) in (0, 1) and not session.shouldstop and not session.shouldfail
+    storage = None
+    if config.getoption("claims_autosave"):
+        storage = os.path.join(str(config.rootpath), config.getoption("claims_storage"))
+        if not complete or not state.results:
+            state.notes.append(f"claims run history: nothing saved to {storage} ("
+                               + ("the session did not complete)" if not complete else "no claim ran)"))
+            storage = None
+        elif not json_path:
+            _autosave(state, storage, None)
     if not json_path:
         return
     from claims import write_results
 
-    complete = int(exitstatus) in (0, 1) and not session.shouldstop and not session.shouldfail
-    extra = None if complete else {"interrupted": f"pytest exit status {int(exitstatus)}"
-                                   + (" (stopped early: -x / --maxfail)" if session.shouldstop or session.shouldfail
-                                      else "")}
+    extra = state.results_extra()
+    if not complete:
+        extra["interrupted"] = (f"pytest exit status {int(exitstatus)}"
+                                + (" (stopped early: -x / --maxfail)" if session.shouldstop or session.shouldfail
+                                   else ""))
     write_results(json_path, state.sorted_results(), state.profile, complete=complete, extra=extra)
     state.notes.append(f"claims results JSON: {json_path}")
+    if storage and complete:
+        _autosave(state, storage, json_path)
     if state.report_path:
         if importlib.util.find_spec("claims.report") is not None:
             try:
+                import warnings
+
                 from claims.report import render_html
 
-                render_html(json_path, state.report_path)
+                with warnings.catch_warnings(record=True) as caught:   # a bad history file: skipped, noted
+                    warnings.simplefilter("always")
+                    render_html(json_path, state.report_path, history=storage if complete else None)
+                state.notes.extend(f"claims HTML report: warning: {w.message}" for w in caught)
                 state.notes.append(f"claims HTML report: {state.report_path}")
             except Exception as exc:
                 state.notes.append(f"claims HTML report failed: {type(exc).__name__}: {exc}")
         else:
             state.notes.append(f"claims.report is not available; no HTML written (JSON at {json_path})")
+
+
+def _autosave(state, storage: str, json_path: str | None) -> None:
+    from claims import _history
+
+    try:
+        saved = (_history.autosave_file(json_path, storage) if json_path else
+                 _history.autosave_results(state.sorted_results(), state.profile, storage))
+        state.notes.append(f"claims run saved to {saved}")
+    except (OSError, ValueError) as exc:
+        state.notes.append(f"claims run history: saving failed: {type(exc).__name__}: {exc}")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -339,7 +414,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     from claims import ClaimResult
 
+    from claims._sequential import contract_line
+
     terminalreporter.write_sep("=", f"claims summary (profile {state.profile}, device {state.device})")
+    if state.results:
+        terminalreporter.write_line(contract_line(state.contract()[1]))
     for d in state.sorted_results():
         terminalreporter.write_line(ClaimResult.from_dict(d).summary_line())
     if state.results and state.time_report > 0:

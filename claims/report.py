@@ -2,7 +2,8 @@
 
 API::
 
-    render_html(results_json_path, html_path)                  -> html_path
+    render_html(results_json_path, html_path, history=None,
+                margin_shrink=None)                             -> html_path
     render_comparison(old_json_path, new_json_path, html_path,
                       tightness_factor=1.5)                     -> html_path
     build_html(doc) / build_comparison(old_doc, new_doc)        -> str
@@ -11,12 +12,13 @@ API::
 Command line::
 
     python -m claims.report render  reports/claims.json [-o reports/claims.html]
+                                    [--history .claims] [--margin-shrink 1.5]
     python -m claims.report compare old.json new.json [-o reports/compare.html] [--factor 1.5]
 
 The page has inline CSS, inline SVG plots (``claims._svg``), statements as
-MathML (``claims._mathml``) and a few lines of inline JavaScript for sorting,
-filtering and copying; it needs nothing but a browser and reads fine with
-scripts off. Every value from the JSON is HTML-escaped (Jinja2 autoescape);
+MathML (``claims._mathml``, a thin wrapper around ``latex2mathml``) and a
+few lines of inline JavaScript for sorting, filtering and copying; it needs
+nothing but a browser and reads fine with scripts off. Every value from the JSON is HTML-escaped (Jinja2 autoescape);
 missing optional fields show "—" instead of failing.
 """
 
@@ -36,7 +38,7 @@ import jinja2
 from markupsafe import Markup
 
 from ._mathml import tex_to_html
-from ._svg import fmt_num, strip_plot, xy_plot, PALETTE
+from ._svg import fmt_num, sparkline, strip_plot, xy_plot, PALETTE
 from . import _report_templates as _T
 
 __all__ = ["render_html", "render_comparison", "build_html", "build_comparison", "compare_results",
@@ -285,6 +287,37 @@ def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
             f"fitted line with its slope confidence band; {msg}"}
 
 
+def _limit_plots(s: dict, unit: str) -> list[dict]:
+    """Finite width vs infinite-width limit along a sweep (``s["limits"]``, recorded by the engine
+    for extras pairs ``k`` / ``k@limit``: per grid value the trial mean and 10%/90% quantiles of
+    ``k`` and the mean of its limit): the measured curve on log-log axes with the limit as a
+    dashed line."""
+    out = []
+    lims, grid = s.get("limits"), s.get("grid")
+    if not isinstance(lims, dict) or not isinstance(grid, list):
+        return out
+    param = _s(s.get("param"))
+    for key, d in lims.items():
+        fin = d.get("finite") if isinstance(d, dict) else None
+        lim = d.get("limit") if isinstance(d, dict) else None
+        if not (isinstance(fin, list) and isinstance(lim, list) and len(fin) == len(lim) == len(grid) >= 2):
+            continue
+        layers = [{"kind": "line", "x": grid, "y": lim, "color": "#d62728", "dash": "6 3",
+                   "label": "infinite-width limit"},
+                  {"kind": "line", "x": grid, "y": fin, "color": "#08306b", "width": 1.2},
+                  {"kind": "points", "x": grid, "y": fin, "color": "#08306b",
+                   "label": "finite width (trial mean, bar: 10-90% of trials)"}]
+        q10, q90 = d.get("q10"), d.get("q90")
+        if isinstance(q10, list) and isinstance(q90, list) and len(q10) == len(q90) == len(grid):
+            layers[-1]["yerr_lo"], layers[-1]["yerr_hi"] = q10, q90
+        svg = xy_plot(layers, xlabel=f"{param} (log scale)", ylabel=f"{_s(key)} (log scale)",
+                      title=f"{_s(key)}: finite width vs limit", aria=f"{_s(key)} at finite {param} and its limit")
+        if svg:
+            out.append({"svg": Markup(svg), "caption": f"{unit}: {_s(key)} at each {param} (trial mean, bars "
+                        f"10-90% of the trials) and its infinite-width limit (dashed)"})
+    return out
+
+
 def _strip(r: dict) -> dict | None:
     groups = []
     exs = [e for e in (r.get("examples") or []) if isinstance(e, dict)]
@@ -353,6 +386,13 @@ def _adv_plot(r: dict) -> dict | None:
             continue
         groups = [{"label": f"random ({rk})" if rk != "random" else "random", "values": ex[rk], "color": "#1f77b4"},
                   {"label": adv_label, "values": adv_vals, "color": "#d62728"}]
+        # a claim that runs both a constructed direction and a search (extras "constructed", "search",
+        # in the units of "random") shows the three series: random, constructed, search
+        three = [k for k in ("constructed", "search") if isinstance(ex.get(k), list)]
+        if rk == "random" and len(three) == 2:
+            groups = groups[:1] + [{"label": "constructed", "values": ex["constructed"], "color": "#ff7f0e"},
+                                   {"label": "search", "values": ex["search"], "color": "#d62728"}]
+            adv_vals = list(ex["constructed"]) + list(ex["search"])
         vals = [_f(v) for v in list(ex[rk]) + list(adv_vals) if _f(v) is not None]
         if not vals:
             continue
@@ -552,6 +592,7 @@ def _claim_view(r: dict, idx: int) -> dict:
             p = _scaling_plot(r, s, f"Sweep {k + 1}")
             if p:
                 plots.append(p)
+            plots.extend(_limit_plots(s, f"Sweep {k + 1}"))
     for fn in (_strip, _adv_plot, _traj_plot):
         try:
             p = fn(r)
@@ -644,6 +685,14 @@ def _missing(doc: dict) -> list[str]:
     return [_s(p) for p in planned if _s(p) not in have]
 
 
+def _suite_line(doc: dict) -> str:
+    """The run's suite-level contract (``run.contract``, written by ovpcheck run / the pytest plugin)."""
+    from ._sequential import contract_line
+
+    c = _get(doc, "run", "contract")
+    return contract_line(c) if isinstance(c, dict) else ""
+
+
 def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
     rs = doc.get("results") or []
     counts = {v: 0 for v in VERDICTS}
@@ -696,6 +745,8 @@ def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
         "power_target": uvals("power_target", stats) if stats else uvals("power_target", profs),
         "max_detectable": uvals("max_detectable_rate", stats) if stats else uvals("max_detectable_rate", profs),
         "ci_level": uvals("ci_level", stats),
+        "suite": _suite_line(doc),
+        "decisions": _join([st.get("decision") or "fixed" for st in stats]) if stats else DASH,
         "papers": sorted(_uniq(_s(_get(r, "claim", "paper_key") or _get(r, "claim", "paper")) for r in rs)),
         "families": sorted(_uniq(_s(_get(r, "claim", "family") or r.get("family")) for r in rs)),
     }
@@ -704,27 +755,79 @@ def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
 # ----------------------------------------------------------------------------- public API
 
 
-def build_html(doc: dict, *, source_path: str | None = None, git_commit: str | None = None) -> str:
-    """The report page for a results document (as read by :func:`load_results`)."""
+def _add_history(claims: list[dict], doc: dict, history, factor: float) -> int:
+    """Per claim view: ``spark`` (tightness over the saved runs, this one last),
+    ``shrink`` / ``shrink_flag`` (margin shrink against the previous run, see
+    ``claims._history.margin``). ``history``: a storage folder or SavedRuns. Returns
+    the number of runs shown."""
+    from . import _history as H
+
+    runs = list(H.load_history(history) if isinstance(history, (str, os.PathLike)) else history)
+    cur = H.doc_to_run(doc)
+    started = lambda run: {k: _get(v, "started") for k, v in run.results.items()}  # noqa: E731
+    if not (runs and runs[-1].created == cur.created and started(runs[-1]) == started(cur)):
+        runs.append(cur)   # the run shown, unless it is already the latest saved one
+    for c in claims:
+        s = H.claim_series(runs, c["id"], factor)
+        pts = s["points"]
+        c["shrink_flag"] = bool(s["flag"])
+        c["shrink"] = (f"margin shrank ×{_n(s['shrink'], 3)} (more than ×{_n(factor)}) since the previous run"
+                       if s["flag"] else "")
+        c["spark"] = ""
+        if len(pts) >= 2:
+            tl = ", ".join(_n(t, 3) for t in s["tightness"])
+            c["spark"] = Markup(sparkline(s["tightness"], last_color="#cf222e" if s["flag"] else "#08306b",
+                                          title=f"tightness over {len(pts)} runs (oldest first): {tl}",
+                                          aria="tightness over runs"))
+            c["hist_text"] = (f"{len(pts)} runs: tightness {_n(pts[0]['tightness'], 3)} → {_n(pts[-1]['tightness'], 3)},"
+                              f" margin {_n(pts[0]['margin'], 3)} → {_n(pts[-1]['margin'], 3)}")
+    return len(runs)
+
+
+def build_html(doc: dict, *, source_path: str | None = None, git_commit: str | None = None,
+               history=None, margin_shrink: float | None = None, calibration_href: str | None = None) -> str:
+    """The report page for a results document (as read by :func:`load_results`).
+
+    ``history``: a run-history folder (``.claims``) or a list of
+    ``claims._history.SavedRun``: adds a tightness sparkline per claim and flags a
+    margin that shrank by more than ``margin_shrink`` (default 1.5) since the
+    previous run. ``calibration_href``: link the calibration page from the header.
+    """
+    from ._history import DEFAULT_MARGIN_SHRINK
+
+    factor = DEFAULT_MARGIN_SHRINK if margin_shrink is None else margin_shrink
+    if not (_f(factor) and factor > 1):
+        raise ValueError(f"margin_shrink must be a number > 1, got {margin_shrink!r}")
     rs = [r for r in (doc.get("results") or []) if isinstance(r, dict)]
     doc = dict(doc, results=rs)
     header = _header(doc, source_path, git_commit)
+    header["calibration_href"] = calibration_href or ""
     claims = [_claim_view(r, i) for i, r in enumerate(rs)]
+    n_runs = _add_history(claims, doc, history, factor) if history is not None else 0
+    header["history_runs"] = n_runs
+    header["n_shrank"] = sum(bool(c.get("shrink_flag")) for c in claims)
+    header["margin_shrink"] = _n(factor)
     tmpl = _env().from_string(_T.REPORT)
     return tmpl.render(h=header, claims=claims, verdicts=VERDICTS, css=Markup(_T.CSS), js=Markup(_T.JS))
 
 
 def render_html(results_json_path: str | os.PathLike, html_path: str | os.PathLike, *,
-                git_commit: str | None = None) -> str:
+                git_commit: str | None = None, history=None, margin_shrink: float | None = None) -> str:
     """Render the results file at ``results_json_path`` into one self-contained HTML
     file at ``html_path`` (written atomically; parent folders created). Returns the path.
 
     ``git_commit``: record this commit; by default the one in the JSON, else
     ``git rev-parse HEAD`` in the JSON's folder (failure tolerated: "—").
+    ``history`` / ``margin_shrink``: see :func:`build_html`. A ``calibration.html``
+    beside ``html_path`` (``ovpcheck calibrate``) is linked from the header.
     """
     src = os.fspath(results_json_path)
     doc = load_results(src)
-    page = build_html(doc, source_path=src, git_commit=git_commit)
+    out_dir = os.path.dirname(os.path.abspath(os.fspath(html_path)))
+    cal = os.path.join(out_dir, "calibration.html")
+    cal_href = "calibration.html" if (os.path.isfile(cal) and os.path.abspath(os.fspath(html_path)) != cal) else None
+    page = build_html(doc, source_path=src, git_commit=git_commit, history=history, margin_shrink=margin_shrink,
+                      calibration_href=cal_href)
     return _write(html_path, page)
 
 
@@ -853,6 +956,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("render", help="render a results JSON file as one self-contained HTML page")
     p.add_argument("results")
     p.add_argument("-o", "--output", default=None, help="HTML path (default: the JSON path with .html)")
+    p.add_argument("--history", default=None, metavar="DIR",
+                   help="run-history folder (e.g. .claims, from --autosave): tightness sparklines and margin flags")
+    p.add_argument("--margin-shrink", type=float, default=None, metavar="F",
+                   help="with --history: flag a claim whose margin shrank by more than F since the previous run "
+                        "(default 1.5)")
     p = sub.add_parser("compare", help="compare two results files (regressions, moved tightness/exponents)")
     p.add_argument("old")
     p.add_argument("new")
@@ -863,7 +971,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "render":
             out = args.output or os.path.splitext(args.results)[0] + ".html"
-            render_html(args.results, out)
+            if args.margin_shrink is not None and not args.margin_shrink > 1:
+                raise ValueError(f"--margin-shrink must be > 1, got {args.margin_shrink}")
+            import warnings
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                render_html(args.results, out, history=args.history, margin_shrink=args.margin_shrink)
+            for w in caught:   # e.g. a bad file in the run history: skipped, named
+                print(f"claims.report render: warning: {w.message}", file=sys.stderr)
         else:
             out = args.output or os.path.join("reports", "compare.html")
             render_comparison(args.old, args.new, out, tightness_factor=args.factor)

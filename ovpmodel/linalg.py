@@ -24,18 +24,7 @@ import math
 import os
 from typing import Callable, Sequence
 
-# Large CPU tensors (weights [K, L, m, m], their gradients, Lanczos bases) are
-# allocated fresh many times per claim; on the machines this was tuned on (VMs), the
-# first touch of freshly mmap-ed 4 KB pages cost more than the GEMMs that fill them
-# (a [16, 1024, 1024] float32 weight gradient: 0.11 s, of which the bmm is 0.03 s).
-# PyTorch's CPU allocator asks for transparent huge pages (madvise(MADV_HUGEPAGE), for
-# allocations >= 2 MB) when THP_MEM_ALLOC_ENABLE=1; it reads the variable once, at its
-# first large allocation, so it is set here, on import of ovpmodel, unless the user
-# set it (THP_MEM_ALLOC_ENABLE=0 opts out).  No effect on numerics; no effect where
-# the kernel's THP mode is "never" or on GPU tensors.  See docs/performance.md.
-os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
-
-import torch  # noqa: E402
+import torch
 
 from ._checks import check_in_range, check_positive_int
 
@@ -47,7 +36,37 @@ __all__ = [
     "spectral_norm_dense",
     "smallest_singular_value",
     "sparse_spectral_norm_lower_bound",
+    "request_huge_pages",
 ]
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def request_huge_pages() -> bool:
+    """Opt in to transparent huge pages for PyTorch's large CPU tensors; an application's choice.
+
+    Sets ``THP_MEM_ALLOC_ENABLE=1`` in ``os.environ`` unless the variable is already set
+    (``THP_MEM_ALLOC_ENABLE=0`` in the environment keeps huge pages off) and returns whether
+    it is now ``"1"``. Nothing in ovpmodel or claims calls this on import: it changes the
+    whole process, so the program decides. The ``ovpcheck`` command line calls it first
+    thing, and ``scripts/dev.sh`` exports the variable; a library user calls it at the top
+    of their script, or exports the variable in the shell.
+
+    Why: large tensors (weights ``[K, L, m, m]``, their gradients, Lanczos bases) are
+    allocated fresh many times per claim, and on the VMs this was tuned on first-touching
+    freshly mmap-ed 4 KB pages cost more than the GEMMs that fill them (a
+    ``[16, 1024, 1024]`` float32 weight gradient: 0.11 s, of which the bmm is 0.03 s). With
+    the variable set, PyTorch's CPU allocator asks for huge pages (``madvise``) for
+    allocations >= 2 MB. No effect on numerics, on GPU tensors, or where the kernel's THP
+    mode is ``never``.
+
+    When: PyTorch reads the variable once, at the process's FIRST CPU tensor allocation of
+    any size (importing torch, ovpmodel or claims allocates none). Called after a tensor
+    exists, it changes ``os.environ`` but not the allocator. See docs/performance.md.
+    """
+    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+    return os.environ["THP_MEM_ALLOC_ENABLE"] == "1"
 
 
 # --------------------------------------------------------------------------- helpers

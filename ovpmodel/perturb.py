@@ -10,12 +10,14 @@ All functions take/return weight tensors with arbitrary leading batch dims
 * :func:`targeted_sign_flip` -- the adversarial rank-one construction of CLAIMS.md §0
   maximising the number of ReLU sign flips in one layer for one sample.
 * :func:`pgd_spectral_ball` -- projected gradient ascent of any differentiable objective.
+* :func:`maximize_spectral_balls` -- conditional-gradient (Frank-Wolfe) ascent with
+  restarts over a product of spectral balls, batched (the sup of a "for all W'" claim).
 * :func:`rerandomize_rows` -- fresh Gaussian rows (AZL-RNN Lemma E.1).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import torch
 
@@ -29,6 +31,8 @@ __all__ = [
     "rank_one",
     "targeted_sign_flip",
     "pgd_spectral_ball",
+    "maximize_spectral_balls",
+    "BallSearch",
     "rerandomize_rows",
     "sparse_rank_one",
 ]
@@ -344,6 +348,175 @@ def pgd_spectral_ball(
         bm = better.unsqueeze(-1).unsqueeze(-1)
         best = [torch.where(bm, W, B) for W, B in zip(Ws, best)]
     return (best[0] if single else best), best_val
+
+
+# ------------------------------------------------------------------ Frank-Wolfe search
+
+
+class BallSearch(NamedTuple):
+    """Result of :func:`maximize_spectral_balls`: the best ``W`` found per batch member,
+    its ``value [*batch]``, the best value of every restart ``restart_values [R, *batch]``
+    and the number of ascent ``steps_taken [R]`` per restart (early stop: no batch member improved)."""
+
+    W: torch.Tensor
+    value: torch.Tensor
+    restart_values: torch.Tensor
+    steps_taken: torch.Tensor
+
+
+def _top_singular(G: torch.Tensor, k: int, power_iters: int, generator: torch.Generator):
+    """Top-``k`` singular triplets of ``G [*b, p, q]`` by randomized subspace iteration
+    (range finder with ``power_iters`` power steps, then an SVD of the ``k x q`` sketch).
+    Exact, up to rounding, when ``rank G <= k``."""
+    k = min(k, *G.shape[-2:])
+    Om = torch.randn(*G.shape[:-2], G.shape[-1], k, generator=generator, device=G.device, dtype=G.dtype)
+    Q = torch.linalg.qr(G @ Om).Q
+    for _ in range(power_iters):
+        Q = torch.linalg.qr(G @ torch.linalg.qr(G.mT @ Q).Q).Q
+    Ub, S, Vh = torch.linalg.svd(Q.mT @ G, full_matrices=False)
+    return Q @ Ub, S, Vh
+
+
+def _spectral_lmo(G: torch.Tensor, W: torch.Tensor, omega: float, rank, power_iters: int, generator) -> torch.Tensor:
+    """``argmax_{||S||_2 <= omega} <G, S>`` per matrix: ``omega U V^T`` over the singular pairs
+    of ``G`` with ``sigma_i > 1e-10 sigma_1`` (all of them, or the top ``rank``); ``W`` where ``G = 0``."""
+    if rank is None:
+        U, S, Vh = torch.linalg.svd(G, full_matrices=False)
+    else:
+        U, S, Vh = _top_singular(G, rank, power_iters, generator)
+    keep = (S > 1e-10 * S[..., :1]).to(G.dtype)
+    atom = omega * (U * keep.unsqueeze(-2)) @ Vh
+    return torch.where((S[..., 0] > 0).unsqueeze(-1).unsqueeze(-1), atom, W)
+
+
+def maximize_spectral_balls(
+    objective: Callable,
+    shape,
+    omega,
+    *,
+    generators: Sequence[torch.Generator],
+    inits: Sequence[torch.Tensor] = (),
+    steps: int = 4,
+    gammas: Sequence[float] = (1.0, 0.5, 0.25, 0.0625),
+    lmo_rank: int | None = None,
+    power_iters: int = 1,
+    device=None,
+    dtype=None,
+) -> BallSearch:
+    """Maximise ``objective(W')`` over the product of spectral balls ``{||W'_j||_2 <= omega}``
+    by conditional-gradient (Frank-Wolfe) ascent with restarts, batched.
+
+    ``W'`` has ``shape = (*batch, *balls, p, q)``; ``objective(W')`` returns ``[*batch]``
+    (differentiable; the length of ``batch`` is read off the returned value, whose shape
+    must be a prefix of ``shape[:-2]``); every ``p x q`` matrix indexed by ``balls`` is a
+    separate ball of radius ``omega`` (e.g. ``[K, L, m, m]`` layer perturbations of K
+    trials with ``max_l ||W'_l||_2 <= omega``, the norm of AZLS-DNN Theorem 4,
+    ``allen-zhu-li-song-dnn-convergence.txt``).
+
+    Step (per restart): gradient ``G`` at ``W'``; linear maximisation oracle
+    ``S = argmax_{||S_j||_2 <= omega} <G, S> = omega U V^T`` per matrix (the polar factor of
+    ``G_j``; the maximum is ``omega ||G_j||_*``.  NB: ``omega u_1 v_1^T`` from the top
+    singular pair alone is the oracle of the NUCLEAR-norm ball; it coincides with this one
+    only for rank-one ``G``); then ``W' <- W' + gamma (S - W')`` with the ``gamma`` of
+    ``gammas`` that gives the largest value per batch member, or no move if none improves
+    (monotone ascent, ``W'`` stays in the convex ball).  ``lmo_rank=None`` uses a full SVD
+    (``O(p q min(p, q))`` per matrix); ``lmo_rank=k`` the top-k singular pairs by randomized
+    subspace iteration (``power_iters`` power steps) -- the exact oracle when ``rank G_j <= k``
+    (a loss over n samples has per-layer gradients of rank ``<= n``), an ascent direction
+    inside the ball otherwise; ``k = 1`` is ``omega u_1 v_1^T``.  A restart stops early once no
+    batch member improved.
+
+    Restarts: one per generator.  Restart ``j < len(inits)`` starts at ``inits[j]`` (a tensor
+    of ``shape`` inside the balls; not checked or projected), the others at an independent
+    random rank-one ``omega u v^T`` per matrix (``u, v`` Gaussian from ``generators[j]``);
+    restart j's randomized oracle also draws from ``generators[j]``, so the result is a
+    deterministic function of the generators' seeds.
+
+    Returns a :class:`BallSearch` (best iterate per batch member over all restarts and
+    steps).  Cost per restart: ``steps`` objective+backward evaluations, ``steps *
+    len(gammas)`` objective evaluations without gradient, ``steps`` oracles.
+    """
+    if not callable(objective):
+        raise TypeError("objective must be callable")
+    shape = _shape(shape)
+    omega = _omega(omega)
+    steps = check_nonneg_int("steps", steps)
+    power_iters = check_nonneg_int("power_iters", power_iters)
+    if lmo_rank is not None:
+        lmo_rank = check_positive_int("lmo_rank", lmo_rank)
+    gammas = tuple(float(g) for g in gammas)
+    if not gammas or any(not 0.0 < g <= 1.0 for g in gammas):
+        raise ValueError(f"gammas must be a non-empty sequence of step sizes in (0, 1], got {gammas}")
+    gens = list(generators)
+    inits = list(inits)
+    if not gens:
+        raise ValueError("generators must hold at least one torch.Generator (one per restart)")
+    if len(inits) > len(gens):
+        raise ValueError(f"got {len(inits)} inits but only {len(gens)} generators (one per restart)")
+    dev = resolve_device(device)
+    dt = resolve_dtype(dtype)
+    gens = [_check_generator(g, dev) for g in gens]
+    for i, W in enumerate(inits):
+        _check_mat(f"inits[{i}]", W)
+        if tuple(W.shape) != shape:
+            raise ValueError(f"inits[{i}] must have shape {shape}, got {tuple(W.shape)}")
+
+    def value(W, grad):
+        if not grad:
+            with torch.no_grad():
+                v = objective(W)
+        else:
+            X = W.detach().requires_grad_(True)
+            with torch.enable_grad():
+                v = objective(X)
+                if not isinstance(v, torch.Tensor) or not v.requires_grad:
+                    raise TypeError("objective must return a differentiable tensor [*batch]")
+                (G,) = torch.autograd.grad(v.sum(), X)
+        if not isinstance(v, torch.Tensor) or tuple(v.shape) != shape[:v.ndim] or v.ndim > len(shape) - 2:
+            raise ValueError(f"objective must return shape [*batch], a prefix of {shape[:-2]}, got "
+                             f"{tuple(getattr(v, 'shape', ()))}")
+        return (v.detach(), G) if grad else v
+
+    def bcast(mask, W):
+        return mask.reshape(tuple(mask.shape) + (1,) * (W.ndim - mask.ndim))
+
+    best_W = best_v = None
+    per_restart, taken = [], []
+    for j, gen in enumerate(gens):
+        if j < len(inits):
+            W = inits[j].detach().to(device=dev, dtype=dt).clone()
+        else:
+            u = torch.randn(*shape[:-1], generator=gen, device=dev, dtype=dt)
+            v = torch.randn(*shape[:-2], shape[-1], generator=gen, device=dev, dtype=dt)
+            W = rank_one(u, v, omega)
+        val, G = value(W, True)
+        t = 0
+        while t < steps:
+            D = _spectral_lmo(G, W, omega, lmo_rank, power_iters, gen) - W
+            best_g = torch.zeros_like(val)
+            cur = val
+            for g in gammas:
+                vc = value(torch.add(W, D, alpha=g), False)
+                better = vc > cur
+                cur = torch.where(better, vc, cur)
+                best_g = torch.where(better, torch.full_like(best_g, g), best_g)
+            t += 1
+            if not bool((best_g > 0).any()):
+                break
+            W = W + bcast(best_g, W) * D
+            if t < steps:
+                val, G = value(W, True)
+            else:
+                val = cur
+        per_restart.append(val)
+        taken.append(t)
+        if best_W is None:
+            best_W, best_v = W, val
+        else:
+            better = val > best_v
+            best_W = torch.where(bcast(better, W), W, best_W)
+            best_v = torch.where(better, val, best_v)
+    return BallSearch(best_W, best_v, torch.stack(per_restart), torch.tensor(taken))
 
 
 # ------------------------------------------------------------------ re-randomisation

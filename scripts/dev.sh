@@ -25,6 +25,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/python" -m pip install --quiet -e ".[test,report,distributed]"
   touch "$stamp"
 fi
+# Transparent huge pages for PyTorch's large CPU tensors (docs/performance.md): set here for
+# the commands below, since importing the package changes no environment; =0 opts out.
+export THP_MEM_ALLOC_ENABLE=${THP_MEM_ALLOC_ENABLE:-1}
 cmd=${1:-test}; shift || true
 case "$cmd" in
   test)   exec "$VENV/bin/python" -m pytest "$@" ;;

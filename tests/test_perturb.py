@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from ovpmodel.perturb import (
+    maximize_spectral_balls,
     pgd_spectral_ball,
     project_spectral_ball,
     random_spectral,
@@ -114,6 +115,64 @@ def test_pgd_improves_and_stays_in_ball():
     # list form
     Wl, vl = pgd_spectral_ball(lambda ws: obj(ws[0]) + obj(ws[1]), [start, start], omega, steps=5, lr=0.3)
     assert isinstance(Wl, list) and len(Wl) == 2 and vl.shape == (K,)
+
+
+def test_frank_wolfe_search_reaches_known_optimum_in_product_of_balls():
+    # maximise sum_l ||(W0_l + W'_l) x_l||^2 over ||W'_l||_2 <= omega (two balls per trial):
+    # optimum (||W0_l x_l|| + omega ||x_l||)^2 per ball, attained by one oracle step
+    K, p, q, omega = 3, 6, 5, 0.4
+    W0 = torch.randn(K, 2, p, q, generator=gen(21), dtype=torch.float64)
+    x = torch.randn(K, 2, q, generator=gen(22), dtype=torch.float64)
+
+    def obj(Wp):
+        return ((W0 + Wp) @ x.unsqueeze(-1)).squeeze(-1).pow(2).sum((-1, -2))
+
+    res = maximize_spectral_balls(obj, (K, 2, p, q), omega, generators=[gen(23), gen(24)], steps=3)
+    opt = ((W0 @ x.unsqueeze(-1)).squeeze(-1).norm(dim=-1) + omega * x.norm(dim=-1)).pow(2).sum(-1)
+    assert res.W.shape == (K, 2, p, q) and res.value.shape == (K,) and res.restart_values.shape == (2, K)
+    assert (snorm(res.W) <= omega * (1 + 1e-9)).all()
+    torch.testing.assert_close(obj(res.W), res.value)
+    assert (res.value >= opt * (1 - 1e-6)).all() and (res.value <= opt * (1 + 1e-9)).all()
+    torch.testing.assert_close(res.value, res.restart_values.amax(0))
+    # deterministic in the generators; a warm start is used as restart 0 and never lost (monotone)
+    again = maximize_spectral_balls(obj, (K, 2, p, q), omega, generators=[gen(23), gen(24)], steps=3)
+    assert torch.equal(again.W, res.W)
+    start = random_spectral((K, 2, p, q), omega / 2, generator=gen(25))
+    warm = maximize_spectral_balls(obj, (K, 2, p, q), omega, generators=[gen(26)], inits=[start], steps=0)
+    torch.testing.assert_close(warm.value, obj(start))
+
+
+def test_frank_wolfe_oracle_is_the_polar_factor_not_the_top_pair():
+    # linear objective <C, W'> with rank-3 C: sup over the spectral ball is omega ||C||_* (nuclear
+    # norm), attained at omega U V^T; the top pair alone (lmo_rank=1) stalls at omega sigma_1
+    K, m, omega = 2, 12, 0.3
+    C = torch.randn(K, m, 3, generator=gen(27), dtype=torch.float64) @ torch.randn(K, 3, m, generator=gen(28), dtype=torch.float64)
+    sv = torch.linalg.svdvals(C)
+
+    def obj(Wp):
+        return (C * Wp).sum((-1, -2))
+
+    full = maximize_spectral_balls(obj, (K, m, m), omega, generators=[gen(29)], steps=2)
+    torch.testing.assert_close(full.value, omega * sv.sum(-1))
+    low = maximize_spectral_balls(obj, (K, m, m), omega, generators=[gen(29)], steps=2, lmo_rank=3)
+    torch.testing.assert_close(low.value, omega * sv.sum(-1))
+    top = maximize_spectral_balls(obj, (K, m, m), omega, generators=[gen(29)], steps=4, lmo_rank=1)
+    assert (top.value < omega * (sv[:, 0] + 0.5 * sv[:, 1])).all()
+    assert (snorm(low.W) <= omega * (1 + 1e-9)).all()
+
+
+def test_frank_wolfe_search_bad_inputs():
+    obj = lambda W: W.sum((-1, -2))  # noqa: E731
+    with pytest.raises(ValueError, match="generators"):
+        maximize_spectral_balls(obj, (2, 3, 3), 1.0, generators=[])
+    with pytest.raises(ValueError, match="inits"):
+        maximize_spectral_balls(obj, (2, 3, 3), 1.0, generators=[gen()], inits=[torch.zeros(2, 3, 3)] * 2)
+    with pytest.raises(ValueError, match="gammas"):
+        maximize_spectral_balls(obj, (2, 3, 3), 1.0, generators=[gen()], gammas=(0.0,))
+    with pytest.raises(ValueError, match="objective must return shape"):
+        maximize_spectral_balls(lambda W: W.sum(-1), (2, 3, 3), 1.0, generators=[gen()])
+    with pytest.raises(ValueError, match="omega"):
+        maximize_spectral_balls(obj, (2, 3, 3), 0.0, generators=[gen()])
 
 
 def test_rerandomize_rows():

@@ -23,7 +23,7 @@ def mk(id, constant, failure_prob, **kw):
 
 GOOD = mk("USER/good", 1.0, 0.0, tags=("sign_change",))
 BAD = mk("USER/bad", 0.5, 0.0)
-INC = mk("USER/weak", 1.0, 0.2, examples=1)
+INC = mk("USER/weak", 1.0, 0.6, examples=1)   # allows more violations than the profile can detect (0.5)
 
 @pytest.mark.parametrize("claim", claim_params([GOOD, BAD, INC]))
 def test_user(claim, claims_check):
@@ -126,3 +126,31 @@ def test_plugin_registered_exactly_once(request):
     pm = request.config.pluginmanager
     mods = [p for p in pm.get_plugins() if getattr(p, "__name__", "") == "claims.pytest_plugin"]
     assert len(mods) == 1
+
+
+def test_suite_alpha_and_anytime_decision_are_the_run_contract(user):
+    """--claims-alpha A: each of the n collected claims runs at A/n, recorded in the JSON and printed."""
+    res = user.runpytest("--claims-json", "out.json", "--claims-alpha", "0.03", "--claims-decision", "anytime")
+    res.assert_outcomes(passed=1, failed=1, skipped=1)
+    out = res.stdout.str()
+    assert "P(any true claim fails) <= alpha_suite = 0.03 by design (3 claims at alpha_claim = 0.01 each)" in out
+    doc = json.loads((user.path / "out.json").read_text())
+    c = doc["run"]["contract"]
+    assert c["n_claims"] == 3 and c["alpha_claim"] == pytest.approx(0.01) and c["by_design"] is True
+    assert c["decision"] == "anytime"
+    assert {r["stats"]["decision"] for r in doc["results"]} == {"anytime"}
+    assert all(r["stats"]["alpha"] == pytest.approx(0.01) for r in doc["results"])
+    res = user.runpytest("--claims-json", "one.json", "--claims-alpha", "0.03", "-k", "good")
+    assert json.loads((user.path / "one.json").read_text())["run"]["contract"]["n_claims"] == 1
+
+
+def test_without_suite_alpha_the_vacuous_bound_is_said(user):
+    res = user.runpytest("--claims-json", "out.json")
+    assert "per-claim alpha = 0.01 over 3 claims: suite-level bound 0.03" in res.stdout.str()
+
+
+@pytest.mark.parametrize("bad", ["0", "1", "-0.5", "1.5"])
+def test_suite_alpha_outside_the_unit_interval_is_refused(user, bad):
+    res = user.runpytest(f"--claims-alpha={bad}")
+    assert res.ret != 0
+    assert "--claims-alpha must lie strictly between 0 and 1" in res.stderr.str()

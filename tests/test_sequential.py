@@ -305,3 +305,26 @@ def test_overrides_check_alpha_and_decision():
         with_overrides("ci", alpha=1.5, prefix="--claims-")
     with pytest.raises(ValueError, match="--decision must be one of"):
         with_overrides("ci", decision="bayes")
+
+
+def test_cli_alpha_and_decision_write_the_contract(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert cli_main(["run", "--claim", "tests.test_sequential:TRUE_U", "--claim", "tests.test_sequential:FALSE_U",
+                     "--alpha", "0.02", "--decision", "anytime", "--json", str(out), "--profile", "ci"]) == 1
+    err = capsys.readouterr().err
+    assert "alpha_suite = 0.02 by design (2 claims at alpha_claim = 0.01 each)" in err
+    doc = json.loads(out.read_text())
+    assert doc["run"]["contract"]["alpha_claim"] == pytest.approx(0.01)
+    verdicts = {r["claim_id"]: (r["verdict"], r["stats"]["decision"]) for r in doc["results"]}
+    assert verdicts == {"SEQ/u": ("pass", "anytime"), "SEQ/f": ("fail", "anytime")}
+    from claims.report import render_html
+
+    render_html(str(out), str(tmp_path / "r.html"))
+    text = (tmp_path / "r.html").read_text()
+    assert 'id="suite-contract"' in text and "by design" in text
+
+
+@pytest.mark.parametrize("bad", ["0", "1", "2.5"])
+def test_cli_alpha_outside_the_unit_interval_is_refused(bad, capsys):
+    assert cli_main(["run", "--claim", "tests.test_sequential:TRUE_U", "--alpha", bad]) == 2
+    assert "--alpha must lie strictly between 0 and 1" in capsys.readouterr().err

@@ -48,6 +48,8 @@ table.grid td.mono:first-child { white-space: nowrap; }  /* claim ids on one lin
 .badge.inconclusive { background: var(--inc); } .badge.error { background: var(--err); }
 .badge.unknown { background: var(--mut); }
 .badge.added, .badge.removed { background: var(--mut); }
+.badge.shrank { background: var(--inc); text-transform: none; }
+svg.spark { vertical-align: middle; }
 .filters { display: none; gap: 12px; align-items: center; margin: 8px 0; flex-wrap: wrap; }
 .js .filters { display: flex; }
 .js-only { display: none; } .js .js-only { display: inline-block; }
@@ -119,7 +121,7 @@ document.addEventListener('DOMContentLoaded', function () {
       var want = {}; sel.forEach(function (s) { want[s.name] = s.value.toLowerCase(); });
       document.querySelectorAll('[data-claim]').forEach(function (el) {
         var ok = true;
-        ['paper', 'family', 'verdict'].forEach(function (k) { if (want[k] && el.getAttribute('data-' + k) !== want[k]) ok = false; });
+        ['paper', 'family', 'verdict', 'shrink'].forEach(function (k) { if (want[k] && el.getAttribute('data-' + k) !== want[k]) ok = false; });
         if (want.q && el.getAttribute('data-claim').toLowerCase().indexOf(want.q) < 0) ok = false;
         el.style.display = ok ? '' : 'none';
       });
@@ -162,7 +164,7 @@ REPORT = r"""<!DOCTYPE html>
 </head>
 <body>
 <h1>Over-parameterization claim report</h1>
-<div class="sub">results file <code>{{ h.source_name }}</code> · created {{ h.created }} · rendered {{ h.rendered }}</div>
+<div class="sub">results file <code>{{ h.source_name }}</code> · created {{ h.created }} · rendered {{ h.rendered }}{% if h.calibration_href %} · <a href="{{ h.calibration_href }}" id="calibration-link">calibration: false-fail rates over many seeds</a>{% endif %}{% if h.history_runs %} · history of {{ h.history_runs }} run{{ "s" if h.history_runs != 1 }}{% if h.n_shrank %}: <a href="#shrink=shrank">{{ h.n_shrank }} claim(s) whose margin shrank more than ×{{ h.margin_shrink }}</a>{% endif %}{% endif %}</div>
 {% if not h.complete %}<div class="banner"><b>Incomplete run.</b> The results file says the run did not finish
 (interrupted or failed); claims that had not finished are missing from this report{% if h.missing %}:
 {{ h.missing|length }} of the planned claims have no result (<span class="mono small">{{ h.missing|join(", ") }}</span>){% endif %}.</div>{% endif %}
@@ -188,6 +190,9 @@ REPORT = r"""<!DOCTYPE html>
 
 <h2 id="contract">Statistical contract</h2>
 <ul>
+{% if h.suite %}<li id="suite-contract"><b>Suite:</b> {{ h.suite }}.</li>{% endif %}
+<li>Decision rule per example: <b>{{ h.decisions }}</b> (fixed: K trials and one exact binomial test; anytime: batches of trials until
+an anytime-valid e-value rejects or a confidence sequence rules out the detectable rate, valid under optional stopping).</li>
 <li>Per claim, the false-fail rate is at most <b>α = {{ h.alpha }}</b> (a true claim is reported as <i>fail</i> with probability ≤ α).</li>
 <li>α is split by <b>Bonferroni</b> across the claim's tests (one exact one-sided binomial test per Hypothesis example,
 plus one per non-report scaling exponent): each test runs at α / n<sub>tests</sub> = {{ h.alpha_ex }} (n<sub>tests</sub> = {{ h.n_tests }}).</li>
@@ -195,6 +200,9 @@ plus one per non-report scaling exponent): each test runs at α / n<sub>tests</s
 if that rate exceeds {{ h.max_detectable }}, the verdict is <i>inconclusive</i> (budget too small). <i>error</i> means the check itself broke and is never a pass.</li>
 <li>Violation-rate intervals are Clopper–Pearson at level {{ h.ci_level }}; exponent intervals are bootstrap percentile intervals at level 1 − α/n<sub>tests</sub>.
 Tightness is max measured/bound (min for lower bounds): &gt; 1 means the bound was exceeded somewhere.</li>
+{% if h.history_runs %}<li>History ({{ h.history_runs }} runs, oldest first, this one last): the sparkline is the tightness per run. The <b>margin</b> is
+−ln(tightness) for an upper bound and +ln(tightness) for a lower bound (two-sided: the nearer side); it is &gt; 0 inside the bound.
+A claim is flagged when its margin shrank by more than ×{{ h.margin_shrink }} since the previous run, or reached the bound.</li>{% endif %}
 </ul>
 
 <h2 id="summary-h">Summary</h2>
@@ -203,13 +211,14 @@ Tightness is max measured/bound (min for lower bounds): &gt; 1 means the bound w
 <label>family <select name="family"><option value="">all</option>{% for p in h.families %}<option value="{{ p|lower }}">{{ p }}</option>{% endfor %}</select></label>
 <label>verdict <select name="verdict"><option value="">all</option>{% for p in verdicts %}<option value="{{ p }}">{{ p }}</option>{% endfor %}</select></label>
 <label>id <input type="search" name="q" placeholder="substring"></label>
+{% if h.history_runs %}<label>margin <select name="shrink"><option value="">all</option><option value="shrank">shrank more than ×{{ h.margin_shrink }}</option></select></label>{% endif %}
 <span class="sub"><span id="shown">{{ h.total }}</span> of {{ h.total }} shown · click a column header to sort</span>
 </div>
 <table class="grid sortable" id="summary">
 <thead><tr><th>Claim</th><th>Paper · lemma</th><th>Family</th><th>Verdict</th><th class="num">Trials</th>
-<th class="num">Violations (rate CI)</th><th class="num">Tightness</th><th>Exponents fitted vs claimed</th><th class="num">Time</th></tr></thead>
+<th class="num">Violations (rate CI)</th><th class="num">Tightness</th>{% if h.history_runs %}<th>Trend</th>{% endif %}<th>Exponents fitted vs claimed</th><th class="num">Time</th></tr></thead>
 <tbody>
-{% for c in claims %}<tr data-claim="{{ c.id }}" data-paper="{{ c.paper_key|lower }}" data-family="{{ c.family|lower }}" data-verdict="{{ c.verdict }}">
+{% for c in claims %}<tr data-claim="{{ c.id }}" data-paper="{{ c.paper_key|lower }}" data-family="{{ c.family|lower }}" data-verdict="{{ c.verdict }}"{% if h.history_runs %} data-shrink="{{ 'shrank' if c.shrink_flag else 'no' }}"{% endif %}>
 <td><a href="#{{ c.anchor }}" class="mono">{{ c.id }}</a>{% if c.title and c.title != c.id %}<div class="small sub">{{ c.title }}</div>{% endif %}</td>
 <td>{{ c.paper_key }}<div class="small sub">{{ c.ref }}</div></td>
 <td>{{ c.family }}</td>
@@ -217,6 +226,7 @@ Tightness is max measured/bound (min for lower bounds): &gt; 1 means the bound w
 <td class="num" data-sort="{{ c.trials_sort }}">{{ c.trials }}</td>
 <td class="num" data-sort="{{ c.viol_sort }}">{{ c.violations }}<div class="small sub">{{ c.rate_ci }}</div></td>
 <td class="num" data-sort="{{ c.tight_sort }}">{{ c.tightness }}</td>
+{% if h.history_runs %}<td data-sort="{{ 0 if c.shrink_flag else 1 }}">{{ c.spark }}{% if c.shrink_flag %} <span class="badge shrank" title="{{ c.shrink }}">margin shrank</span>{% endif %}</td>{% endif %}
 <td class="small">{% for e in c.exponents %}<div>{{ e.short }}</div>{% else %}<span class="na">—</span>{% endfor %}</td>
 <td class="num" data-sort="{{ c.time_sort }}">{{ c.time }}</td>
 </tr>
@@ -225,8 +235,8 @@ Tightness is max measured/bound (min for lower bounds): &gt; 1 means the bound w
 
 <h2 id="claims">Claims</h2>
 {% for c in claims %}
-<section class="claim {{ c.verdict_class }}" id="{{ c.anchor }}" data-claim="{{ c.id }}" data-paper="{{ c.paper_key|lower }}" data-family="{{ c.family|lower }}" data-verdict="{{ c.verdict }}">
-<div class="claimhead"><span class="badge {{ c.verdict_class }}">{{ c.verdict }}</span><span class="claimid">{{ c.id }}</span>
+<section class="claim {{ c.verdict_class }}" id="{{ c.anchor }}" data-claim="{{ c.id }}" data-paper="{{ c.paper_key|lower }}" data-family="{{ c.family|lower }}" data-verdict="{{ c.verdict }}"{% if h.history_runs %} data-shrink="{{ 'shrank' if c.shrink_flag else 'no' }}"{% endif %}>
+<div class="claimhead"><span class="badge {{ c.verdict_class }}">{{ c.verdict }}</span><span class="claimid">{{ c.id }}</span>{% if c.shrink_flag %}<span class="badge shrank">{{ c.shrink }}</span>{% endif %}
 {% if c.title != c.id %}<h3>{{ c.title }}</h3>{% endif %}</div>
 <div class="sub">{{ c.paper }} · <b>{{ c.ref }}</b>{% if c.source_note %} · {{ c.source_note }}{% endif %} · family {{ c.family }} · {{ c.kind }}
 · quantifier {{ c.quantifier }}{% if c.adversary %} (adversary: {{ c.adversary }}){% endif %}</div>
@@ -269,6 +279,7 @@ measured/bound max {{ c.worst.max_ratio }}, min {{ c.worst.min_ratio }}</div>{% 
 <tr><th>Examples × trials</th><td>{{ c.examples_run }} × {{ c.trials_per_example }} = {{ c.trials }}</td></tr>
 <tr><th>Violations</th><td>{{ c.violations }} · rate {{ c.rate }} · {{ c.rate_ci_long }}</td></tr>
 <tr><th>Tightness</th><td>{{ c.tightness }}</td></tr>
+{% if c.spark %}<tr><th>History</th><td>{{ c.spark }} <span class="small">{{ c.hist_text }}</span></td></tr>{% endif %}
 <tr><th>Power</th><td>{{ c.power }}</td></tr>
 <tr><th>α / per test</th><td>{{ c.alpha }} / {{ c.alpha_ex }} (n<sub>tests</sub> = {{ c.n_tests }}, reject at ≥ {{ c.crit }} violations)</td></tr>
 {% for e in c.exponents %}<tr><th>Exponent in {{ e.param }}</th><td>{{ e.long }}</td></tr>{% endfor %}

@@ -742,18 +742,27 @@ THM4 = register(Claim(
             FloatParam("r", 2e-3, 0.1, log=True), Choice("d", (4,))),
     constraint=lambda p: p["m"] * p["r"] ** (2 / 3) >= 8,
     measure=_M.thm4_measure(),
-    bound=Bound("upper", lambda p: 1.0, 0.04,
+    bound=Bound("upper", lambda p: 1.0, 0.5,
                 shape_tex=(r"1\ (\text{values are }R/(nL^2\tfrac md r^2+L^2\sqrt{nm\log m/d}\,r\sqrt F),"
                            r"\ \text{unit constants, poly}(L)=L^2)"),
-                provenance=("calibrated (scratch run /tmp/azcal/thm4*.py, seeds 1000-1003, 64 trials per point) at "
-                            "the smallest width m = 256 (n = 1, L = 1, r = 0.03, omega = 0.003 and 0.03: max 0.0134) "
-                            "and m = 512 (L = 1, r = 0.004: max 0.0159); constant = 2.5 x 0.016, i.e. 0.04 (the ratio grows like r^{1/3}: x 1.44 at the regime's r = 0.1). "
-                            "The unit-constant normalisation is ours: the paper gives only O(.) and poly(L)")),
+                provenance=("re-calibrated 2026-12-04 (issue 13) when the Frank-Wolfe search over the ball replaced "
+                            "'two constructed directions': the search finds 5-40x the constructed residual and broke the "
+                            "former constant 0.04 (calibrated against the constructions only: max 0.016 at m = 256-512) "
+                            "by 4-5x. Sweep (scratch /tmp/t4/thm4_search_sweep*.py, seeds 1000-1003, 64 trials per point) "
+                            "at the smallest width m = 256, n in {1, 4}, L in {1, 2}, r in {0.0056 (the smallest the "
+                            "constraint admits), 0.02, 0.1}, omega in {0.003, 0.03}: max 0.211 (n = 1, L = 1, r = 0.1), "
+                            "0.232 with a 6-restart 8-step search there; smaller at n = 4 (0.10), L = 2 (0.13; 0.145 with 6 x 8), "
+                            "r = 0.0056 (0.11) and m = 384 (0.15). Constant 0.5 = 2.2 x 0.232. The unit-constant "
+                            "normalisation is ours: the paper gives only O(.) and poly(L)")),
     quantifier="forall",
-    adversary=("W̆ = W0 + Gaussian with ||W''_l||_2 = omega; W' = the kink-aimed rank-one flip on the last "
-               "layer (targeted_sign_flip restricted to the units with (B^T loss_0)_k > 0, where a flip adds "
-               "a positive residual: ReLU is convex) and, reported beside, a random rank-one direction of the "
-               "same spectral norm on every layer; the value is the larger residual"),
+    adversary=("W̆ = W0 + Gaussian with ||W''_l||_2 = omega (random only); W' over the ball max_l ||W'_l||_2 <= r: "
+               "the worst of (constructed) the kink-aimed rank-one flip on the last layer (targeted_sign_flip "
+               "restricted to the units with (B^T loss_0)_k > 0, where a flip adds a positive residual: ReLU is "
+               "convex), (random) a random rank-one direction of norm r on every layer and (search) Frank-Wolfe "
+               "ascent of R/S over the whole product of balls (ovpmodel.perturb.maximize_spectral_balls: exact "
+               "oracle r U V^T of the rank-2n gradient, line search, 3 steps, 3 restarts: one warm-started at the "
+               "constructed direction, two at random rank-one points, generators ctx.generator('thm4-search-j')); "
+               "extras random / constructed / search"),
     failure_prob=0.05,
     scalings=(
         Scaling("r", 1.0, "at_least", grid=(1e-2, 3e-2, 9e-2), base={"m": 256, "L": 1, "n": 1, "omega": 0.01, "d": 4},
@@ -765,17 +774,28 @@ THM4 = register(Claim(
     dtype="float64",
     tags=("semi-smoothness", "adversarial", "perturbation"),
     notes=("R = F(W̆ + W') - F(W̆) - <grad F(W̆), W'> with unit-norm random targets; values = R divided by the "
-           "theorem's right side with unit constants and poly(L) = L^2 (assumption). ADVERSARY (CALIBRATION.md "
+           "theorem's right side with unit constants and poly(L) = L^2 (assumption), worst of three adversaries "
+           "(extras random, constructed, search). SEARCH (issue 13): the Frank-Wolfe ascent over the whole ball "
+           "finds R/S ≈ 0.05-0.2, 5-40x the kink-aimed construction (extras search_over_constructed): at r >= 0.02 "
+           "it turns W' toward the top singular directions of B D (the theorem's smooth n L^2 (m/d) r^2 term, "
+           "which the constructions never probe), at small r it also finds more kink (several samples and layers). "
+           "The search keeps the theorem itself (R/S <= 0.23 with unit constants) but broke the former constant "
+           "0.04, calibrated against the constructions; the kink-dropped variant (classical smoothness with the "
+           "claim's constant) passes the constructions and is refuted by the search "
+           "(tests/test_thm4_search.py). ADVERSARY (CALIBRATION.md "
            "'Semi-smoothness'): directions aimed at flipping units give R ≈ 0.1-0.3 sqrt(F) sqrt(m/d) r^{4/3} "
            "(extras kink_coef), a first-order-like kink term 10^2-10^9 times the residual of a random direction "
            "of the same norm (extras adv_over_random); random directions give a tiny residual of either sign, "
            "quadratic in r. The r-exponent of the adversarial residual (scaling, expected ≈ 4/3) shows the "
            "first-order term of the theorem is needed: a classical-smoothness variant (exponent >= 2) is "
-           "refuted in the tests. Tightness ≈ 0.01-0.02 of the unit-constant right side: the theorem's "
-           "sqrt(n m log m / d) r term overestimates the measured kink by sqrt(n log m) r^{-1/3}. n <= 4, L <= 2 and "
-           "m <= 384 bound the float64 cost (ci budget); the scalings use n = 1 (then R_adv > 0 exactly: every flipped "
-           "unit adds b_k times a positive residual). What it does not show: the sup over W̆ and W' (two "
-           "constructions, not a search over the ball)."),
+           "refuted in the tests. The constructed kink alone is ≈ 0.01-0.02 of the unit-constant right side (the "
+           "theorem's sqrt(n m log m / d) r term overestimates it by sqrt(n log m) r^{-1/3}); with the search the "
+           "worst case is ≈ 0.05-0.23 of it. n <= 4, L <= 2 and "
+           "m <= 384 bound the float64 cost (ci budget; the search runs in float32 and its point is re-evaluated in "
+           "float64); the scalings use n = 1 (then R_adv > 0 exactly: every flipped "
+           "unit adds b_k times a positive residual) and the constructed series R_adv. What it does not show: the "
+           "sup over W̆ (one random point of the omega-ball per trial) and a certified sup over W' (a local "
+           "search, 3 restarts x 3 steps; 6 x 8 found 10% more at the worst calibration point)."),
 ))
 
 # ----------------------------------------------------------------------------- Theorem 5 (other losses)
