@@ -237,13 +237,10 @@ def load_history(storage: str | os.PathLike = DEFAULT_STORAGE) -> list[SavedRun]
 
 
 def _f(x) -> float | None:
-    if isinstance(x, bool) or x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
+    """A float (+-inf kept: a tightness past every bound) or None."""
+    from ._svg import _num
+
+    return _num(x, allow_inf=True)
 
 
 def _log_dist(t: float | None, side: str) -> float | None:

@@ -24,15 +24,17 @@ def _e(s) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _num(x):
-    """``x`` as a finite float, or None."""
+def _num(x, allow_inf: bool = False):
+    """``x`` as a finite float (``allow_inf``: or +-inf), or None; strings are parsed, bools refused."""
     if isinstance(x, bool) or x is None:
         return None
     try:
         v = float(x)
     except (TypeError, ValueError):
         return None
-    return v if math.isfinite(v) else None
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        return None
+    return v
 
 
 def fmt_num(x, digits: int = 3) -> str:

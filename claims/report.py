@@ -69,13 +69,9 @@ def _get(d: Any, *keys, default=None):
 
 def _f(x) -> float | None:
     """A finite float or None (also parses "inf"/"nan" strings, then rejects them)."""
-    if isinstance(x, bool) or x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+    from ._svg import _num
+
+    return _num(x)
 
 
 def _n(x, digits: int = 4) -> str:
