@@ -62,6 +62,9 @@ PAPER_KEYS: dict[str, str] = {
     "allen-zhu-li-rnn-generalization-short.txt": "azl_rnn_conf",
 }
 
+#: attribute the catalog sets on each claim it registers: the CLI's reference to it ("'ID'")
+CATALOG_REF_ATTR = "_catalog_ref"
+
 _ID_RE = re.compile(r"^[^\s'\"\\]+$")
 KINDS = ("theorem", "conjecture", "surrogate", "sanity")
 QUANTIFIERS = ("init", "forall")

@@ -34,8 +34,8 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from ._claim import (Choice, Claim, FloatParam, IntParam, InvalidClaimError, Measurement, MeasureContext,
-                     derive_seed)
+from ._claim import (CATALOG_REF_ATTR, Choice, Claim, FloatParam, IntParam, InvalidClaimError, Measurement,
+                     MeasureContext, derive_seed)
 from ._profiles import PROFILES, Profile, get_profile
 from ._result import ClaimResult
 from . import _interrupt, _stats
@@ -346,14 +346,11 @@ def _summary(res: dict, p0: float, alpha_ex: float, draw: int | None = None, ful
 
 
 def _claim_ref(claim: Claim) -> str | None:
-    """How the CLI can find ``claim``: ``"ID"`` for a catalog claim, else ``--claim path.py:attr``."""
-    try:
-        from . import catalog
-
-        if catalog.get(claim.id) == claim:
-            return f"'{claim.id}'"
-    except Exception:
-        pass
+    """How the CLI can find ``claim``: ``"ID"`` for a catalog claim (the catalog marks those it
+    registers, so the engine needs no import of it), else ``--claim path.py:attr``."""
+    ref = getattr(claim, CATALOG_REF_ATTR, None)
+    if ref is not None:
+        return ref
     mod = sys.modules.get(getattr(claim.measure, "__module__", None) or "")
     if mod is None:
         return None

@@ -159,3 +159,38 @@ def test_public_api_names():
     for name in ["Claim", "Source", "Bound", "Scaling", "IntParam", "FloatParam", "Choice", "Measurement",
                  "MeasureContext", "Profile", "PROFILES", "check", "ClaimResult", "catalog", "register"]:
         assert name in claims.__all__ and hasattr(claims, name)
+
+
+def test_engine_layers_do_not_import_the_catalog():
+    """DESIGN.md's layering: the engine (search -> trials -> statistic -> decision -> result)
+    knows claims only through the objects it is given; the catalog marks the claims it
+    registers so that reproduce commands can name them by id."""
+    import ast
+    import pathlib
+
+    import claims
+
+    root = pathlib.Path(claims.__file__).parent
+    for name in ("_engine.py", "_sequential.py", "_stats.py", "_profiles.py", "_result.py", "_claim.py"):
+        tree = ast.parse((root / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                mods = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            else:
+                continue
+            assert not any("catalog" in m for m in mods), f"{name} imports {mods}"
+
+
+def test_catalog_mark_names_claims_by_id_and_variants_by_file():
+    import dataclasses
+
+    from claims import catalog
+    from claims._engine import _claim_ref
+
+    c = catalog.get("AZLS-DNN/Step2a")
+    assert _claim_ref(c) == "'AZLS-DNN/Step2a'"
+    variant = dataclasses.replace(c, failure_prob=0.1)   # a false variant is not the catalog claim
+    assert _claim_ref(variant) != "'AZLS-DNN/Step2a'"
+    assert all(_claim_ref(x) == f"'{x.id}'" for x in catalog.all_claims())
