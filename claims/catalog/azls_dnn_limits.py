@@ -35,7 +35,9 @@ def _src(ref: str, note: str = "") -> Source:
     return Source(paper=PAPER, ref=ref, note=note)
 
 
-_GRID = {"quick": (128, 256, 512), "ci": (128, 256, 512, 1024)}
+# thorough (a GPU): widths to 8192, where the m^{-1/2} law has a decade and a half to show itself;
+# the regimes reach 8192 for it, and quick / ci stay at their own caps (512 / 1024)
+_GRID = {"quick": (128, 256, 512), "ci": (128, 256, 512, 1024), "thorough": (256, 512, 1024, 2048, 4096, 8192)}
 
 NTK_INIT = register(Claim(
     id="AZLS-DNN/NTK-init",
@@ -47,7 +49,7 @@ NTK_INIT = register(Claim(
                    r"\le \frac{c}{\sqrt m},\quad K_{(i,a),(j,b)}=\sum_{\ell=1}^L\langle h_{i,\ell-1},h_{j,\ell-1}\rangle"
                    r"\langle D_{i,\ell}\mathrm{Back}_{i,\ell+1}^\top e_a,D_{j,\ell}\mathrm{Back}_{j,\ell+1}^\top e_b\rangle"),
     family="fc",
-    regime=(IntParam("m", 128, 1024, log=True, limit="width"), IntParam("L", 1, 3, limit="depth"),
+    regime=(IntParam("m", 128, 8192, log=True, limit="width"), IntParam("L", 1, 3, limit="depth"),
             IntParam("n", 2, 8, limit="n"), Choice("d", (4,))),
     measure=_M.ntk_init_measure(),
     bound=Bound("upper", lambda p: 1.0 / math.sqrt(p["m"]), 12.0, shape_tex=r"1/\sqrt m",
@@ -84,7 +86,7 @@ LAMBDA_MIN = register(Claim(
                    r"\lambda_{\min}(\Theta),\quad \big|\tfrac{\lambda_{\min}(dK/m)}{\lambda_{\min}(\Theta)}-1\big|"
                    r"=O(m^{-1/2})"),
     family="fc",
-    regime=(IntParam("m", 128, 1024, log=True, limit="width"), IntParam("L", 1, 3, limit="depth"),
+    regime=(IntParam("m", 128, 8192, log=True, limit="width"), IntParam("L", 1, 3, limit="depth"),
             IntParam("n", 2, 8, limit="n"), FloatParam("delta", 0.125, 0.5, log=True), Choice("d", (4,))),
     # m delta^2 >= 4 as in Thm3-lower: the stand-in for m >= poly(1/delta) d
     constraint=lambda p: p["m"] * p["delta"] ** 2 >= 4,
