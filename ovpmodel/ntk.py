@@ -69,6 +69,11 @@ integral of the previous layer's joint law, not a closed recursion in ``Sigma``.
 ``1/sqrt(L)``-scaled branch ``h_l = h_{l-1} + tau phi(W_l h_{l-1})`` has one; it is not the
 paper's net.)  :func:`empirical_ntk` does handle the ResNet (``d g_l / d h_{l-1} = I + W_l``).
 
+ZCZG net (``ovpmodel.ZCZGNet``; ``papers/zou-cao-zhou-gu-deep-relu-gd.txt``, Sec. 3 and
+Assumption 4.3): :func:`zczg_nngp`, :func:`zczg_ntk` and :func:`zczg_empirical_ntk`, below.  It
+is the same arc-cosine recursion (He variance ``2/m_l``), with the first layer ``W_1`` trained
+and a fixed ``+-1`` readout, normalised by ``m = min_l m_l`` (see :func:`zczg_ntk`).
+
 Shapes: inputs ``x [..., n, d]`` (any leading batch dims); kernels ``[..., n, n2]``.
 All arithmetic in the dtype of ``x`` (float64 recommended).  Nothing here draws random
 numbers.
@@ -76,13 +81,16 @@ numbers.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
 
+from ._base import as_batched_input
 from ._checks import check_finite, check_nonneg_int, check_positive_int, check_tensor
 
-__all__ = ["arccos_kernel", "nngp", "ntk", "ntk_gram", "empirical_ntk", "empirical_nngp"]
+__all__ = ["arccos_kernel", "nngp", "ntk", "ntk_gram", "empirical_ntk", "empirical_nngp",
+           "zczg_nngp", "zczg_ntk", "zczg_empirical_ntk"]
 
 
 def arccos_kernel(rho: torch.Tensor, degree: int) -> torch.Tensor:
@@ -249,3 +257,109 @@ def empirical_nngp(net, x: torch.Tensor, W: torch.Tensor | None = None) -> torch
     """``<h_l(x_i), h_l(x_j)>`` for ``l = 0..L``, ``[K, L+1, n, n]`` (the finite twin of :func:`nngp`)."""
     tr = net.trace(x, net._weights(W))
     return tr.h @ tr.h.transpose(-1, -2)
+
+
+# ----------------------------------------------------------------------------- ZCZG net
+
+
+def _zczg_widths(L, widths):
+    """Weights ``m_l / m`` (``m = min_l m_l``, Assumption 4.3) of the layer terms, ``[L]`` floats."""
+    if widths is None:
+        return [1.0] * L
+    if isinstance(widths, int) or len(widths) != L:
+        raise ValueError(f"widths must be a sequence of the L={L} hidden widths (m_1, ..., m_L), got {widths!r}")
+    ws = [check_positive_int(f"widths[{i}]", w) for i, w in enumerate(widths)]
+    m = min(ws)
+    return [w / m for w in ws]
+
+
+def zczg_nngp(x: torch.Tensor, L: int, x2: torch.Tensor | None = None, *, w_var: float = 2.0) -> torch.Tensor:
+    """Forward kernels of the ZCZG net, ``Sigma_l(x, x') = lim <x_l, x'_l>`` for ``l = 0..L`` in
+    the paper's indexing (``x_0 = x``, ``x_l = sigma(W_l^T x_{l-1})``), ``[..., L+1, n, n2]``.
+
+    Source: ``papers/zou-cao-zhou-gu-deep-relu-gd.txt``, Sec. 3 (network (3.1) and "Gaussian
+    initialization": each column ``w_{l,j} ~ N(0, (2/m_l) I)``).  Given ``x_{l-1}``, unit ``j`` of
+    layer ``l`` is ``N(0, (w_var/m_l) ||x_{l-1}||^2)`` and the ``m_l`` units are independent, so
+    ``<x_l, x'_l> -> (w_var/2) sqrt(Sigma_{l-1}(x,x) Sigma_{l-1}(x',x')) kappa_1(rho_{l-1})`` whatever
+    the widths (the ``1/m_l`` of the variance cancels the sum over ``m_l`` units).  ``Sigma_0 = <x, x'>``;
+    with ``w_var = 2`` (He) ``Sigma_l(x, x) = ||x||^2``, the limit behind Lemma A.1 (``||x_{l,i}|| -> 1``).
+    Equal to :func:`nngp` shifted by one (AZLS-DNN's ``h_{l-1}`` is ZCZG's ``x_l``).
+    """
+    L = check_positive_int("L", L)
+    w_var = check_finite("w_var", w_var)
+    x, x2 = _pair(x, x2)
+    return torch.stack([S for S, _ in itertools.islice(_layers(x, x2, L, w_var), L + 1)], dim=-3)
+
+
+def zczg_ntk(x: torch.Tensor, L: int, x2: torch.Tensor | None = None, *, widths=None, w_var: float = 2.0,
+             per_layer: bool = False) -> torch.Tensor:
+    """Analytic NTK of the ZCZG net with ALL ``W_1..W_L`` trained and ``v`` fixed (ZCZG Sec. 3:
+    gradient descent on every ``W_l``, ``v in {+-1}^{m_L}`` half and half, never trained)::
+
+        Theta(x, x') = lim_{m -> inf} (1/m) sum_{l=1}^L <grad_{W_l} f_W(x), grad_{W_l} f_W(x')>_F
+                     = sum_{l=1}^L (m_l/m) (1/2) Sigma_{l-1}(x, x') prod_{k=l}^L kappa_0(rho_{k-1}(x, x'))
+                       (w_var/2)^{L-l}
+
+    at the Gaussian initialisation, ``m = min_l m_l`` (Assumption 4.3), the width ratios
+    ``m_l/m`` held fixed (``widths=None``: equal widths, all ratios 1); ``Sigma_l`` and ``rho_l``
+    of :func:`zczg_nngp`.  Derivation (Sec. 3 "Calculations": ``grad_{W_l} f = x_{l-1} b_l^T`` with
+    the backward vector ``b_l^T = v^T (prod_{r=l+1}^L Sigma_r W_r^T) Sigma_l``, i.e. ``b_L = Sigma_L v``,
+    ``b_l = Sigma_l W_{l+1} b_{l+1}``): ``<b_L, b'_L> = sum_j v_j^2 1 1' -> m_L kappa_0(rho_{L-1}) / 2``
+    (``v_j^2 = 1``); each step down multiplies by ``m_l (w_var/m_{l+1}) kappa_0(rho_{l-1}) / 2``, so
+    ``<b_l, b'_l> / m_l -> (1/2) prod_{k=l}^L kappa_0(rho_{k-1}) (w_var/2)^{L-l}`` (backward weights
+    treated as independent of the forward ones, exact in the limit: Yang 2020, Tensor Programs II).
+    The layer-``l`` term is ``<x_{l-1}, x'_{l-1}> <b_l, b'_l>``.
+
+    For unit inputs (Assumption 4.1) and ``w_var = 2``: ``Theta_l(x, x) = (m_l/m)/2``, so the
+    per-sample squared gradient norm is ``||grad_{W_l} f(x)||_F^2 ~ m_l / 2`` (the quantity behind
+    Lemma 5.2's bounds) and ``Theta(x, x) = L/2`` for equal widths.  It equals AZLS-DNN's
+    :func:`ntk` with ``L-1`` hidden layers and ``train_input=True`` (ZCZG's ``W_1`` is AZLS's ``A``,
+    ``v`` its ``B`` with ``b_var = 1``).  ``x [..., n, d]``, ``x2 [..., n2, d]`` -> ``[..., n, n2]``;
+    ``per_layer``: ``[..., L, n, n2]``, the term of ``W_1..W_L`` in order.
+    """
+    L = check_positive_int("L", L)
+    w_var = check_finite("w_var", w_var)
+    ratios = _zczg_widths(L, widths)
+    x, x2 = _pair(x, x2)
+    Ss, dots = [], []
+    for S, rho in itertools.islice(_layers(x, x2, L, w_var), L):   # Sigma_{l-1}, rho_{l-1}, l = 1..L
+        Ss.append(S)
+        dots.append(arccos_kernel(rho, 0))                           # kappa_0(rho_{l-1}): layer l's ReLU'
+    terms = [None] * L
+    back = 0.5 * dots[L - 1]                                         # <b_L, b'_L> / m_L
+    for l in range(L, 0, -1):
+        terms[l - 1] = ratios[l - 1] * Ss[l - 1] * back
+        if l > 1:
+            back = back * (0.5 * w_var) * dots[l - 2]
+    T = torch.stack(terms, dim=-3)
+    return T if per_layer else T.sum(dim=-3)
+
+
+def zczg_empirical_ntk(net, x: torch.Tensor, W=None, *, per_layer: bool = False) -> torch.Tensor:
+    """Empirical NTK of a trial-batched :class:`ovpmodel.ZCZGNet`: the Gram matrix of the
+    gradients of ``f_W(x_i)`` w.r.t. ``W_1..W_L`` (ZCZG Sec. 3 "Calculations",
+    ``grad_{W_l} f(x_i) = x_{l-1,i} b_{l,i}^T``), ``[K, n, n]`` (``per_layer``: ``[K, L, n, n]``)::
+
+        K_{ij} = sum_l <x_{l-1,i}, x_{l-1,j}> <b_{l,i}, b_{l,j}>,  b_l^T = v^T (prod_{r>l} Sigma_r W_r^T) Sigma_l
+
+    at weights ``W`` (a tuple like ``net.W0``; default ``W0``).  The diagonal is the per-sample
+    squared gradient norm ``||grad_W f(x_i)||_F^2``.  No per-parameter gradient is formed (one
+    backward sweep of the rows, cost ``O(K n sum_l m_{l-1} m_l)``).  Not normalised: the limit of
+    ``K / min_l m_l`` is :func:`zczg_ntk` with ``widths=net.widths``.
+    """
+    if getattr(net, "family", None) != "zczg":
+        raise NotImplementedError(f"zczg_empirical_ntk supports ZCZGNet, not {type(net).__name__}")
+    W = net._weights(W)
+    tr = net.trace(x, W)
+    K, n = tr.out.shape
+    xin = as_batched_input("x", x, net.trials, 1, net.d, net.dtype, net.device)
+    row = net.v.expand(K, n, -1)
+    terms = [None] * net.L
+    for l in range(net.L - 1, -1, -1):                       # 0-based: W[l] is the paper's W_{l+1}
+        b = row * tr.D[l].to(row.dtype)                      # b_{l+1}^T = (... W_{l+2}^T) Sigma_{l+1}
+        prev = xin if l == 0 else tr.h[l - 1]
+        terms[l] = (prev @ prev.transpose(-1, -2)) * (b @ b.transpose(-1, -2))
+        if l > 0:
+            row = b @ W[l].transpose(-1, -2)
+    T = torch.stack(terms, dim=1)
+    return T if per_layer else T.sum(dim=1)

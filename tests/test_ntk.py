@@ -19,7 +19,8 @@ import torch
 
 from ovpmodel import FCNet, ResNet
 from ovpmodel.data import close_pair_inputs, fc_inputs
-from ovpmodel.ntk import arccos_kernel, empirical_nngp, empirical_ntk, nngp, ntk, ntk_gram
+from ovpmodel.ntk import (arccos_kernel, empirical_nngp, empirical_ntk, nngp, ntk, ntk_gram, zczg_empirical_ntk,
+                          zczg_nngp, zczg_ntk)
 
 F64 = torch.float64
 ROUND = 1e-12          # float64 identities (a few hundred flops per entry)
@@ -264,8 +265,88 @@ def test_crosscheck_neural_tangents():
         _, _, kernel_fn = stax.serial(*layers)
         xn = jax.numpy.asarray(np.sqrt(d) * x.numpy())
         k = kernel_fn(xn, None, ("nngp", "ntk"))
-        nngp_nt = torch.from_numpy(np.asarray(k.nngp, dtype=np.float64))
-        ntk_nt = torch.from_numpy(np.asarray(k.ntk, dtype=np.float64))
+        nngp_nt = torch.from_numpy(np.array(k.nngp, dtype=np.float64))   # a copy: jax arrays are read-only
+        ntk_nt = torch.from_numpy(np.array(k.ntk, dtype=np.float64))
         _close(nngp_nt, b_var * nngp(x, L, w_var=w_var)[L], rtol=1e-9, atol=1e-9)
         _close(ntk_nt - nngp_nt, w_var * ntk(x, L, w_var=w_var, b_var=b_var, train_input=True),
                rtol=1e-9, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- ZCZG net (issue 13)
+
+
+def _zx(n=5, d=16, seed=0):
+    from ovpmodel.data import zczg_inputs
+
+    return zczg_inputs(n, d, seed=seed, dtype=F64)[0]
+
+
+def test_zczg_kernels_are_azls_with_the_input_layer_trained():
+    """Special case vs general case: ZCZG's W_1 is AZLS-DNN's A (trained), v its B (b_var = 1),
+    so zczg_ntk(x, L) == ntk(x, L-1, train_input=True) term by term, and the NNGP is shifted by one."""
+    x = _zx()
+    for L in (1, 2, 4):
+        _close(zczg_ntk(x, L, per_layer=True), ntk(x, L - 1, train_input=True, per_layer=True))
+        _close(zczg_nngp(x, L)[1:], nngp(x, L - 1))
+        _close(zczg_ntk(x, L, w_var=1.5), ntk(x, L - 1, w_var=1.5, train_input=True))
+    _close(zczg_nngp(x, 2)[0], x @ x.T)
+
+
+def test_zczg_ntk_diagonal_widths_and_structure():
+    x = _zx(6)
+    for L in (1, 3):
+        P = zczg_ntk(x, L, per_layer=True)
+        assert P.shape == (L, 6, 6)
+        _close(torch.diagonal(P, dim1=-2, dim2=-1), torch.full((L, 6), 0.5, dtype=F64))   # ||grad_{W_l} f||^2 ~ m/2
+        T = zczg_ntk(x, L)
+        _close(T, P.sum(0))
+        _close(T, T.T, rtol=0, atol=0)
+        assert torch.linalg.eigvalsh(T).min() > 0
+    # unequal widths (Assumption 4.3): layer terms weighted by m_l / min m
+    P = zczg_ntk(x, 3, per_layer=True)
+    Pw = zczg_ntk(x, 3, widths=(96, 64, 128), per_layer=True)
+    _close(Pw, P * torch.tensor([1.5, 1.0, 2.0], dtype=F64)[:, None, None])
+    _close(zczg_ntk(x[:2], 2, x[2:]), zczg_ntk(x, 2)[:2, 2:])                 # rectangular block
+    with pytest.raises(ValueError, match="widths"):
+        zczg_ntk(x, 2, widths=(64,))
+    with pytest.raises(ValueError):
+        zczg_ntk(x, 0)
+
+
+def _zczg_autograd_gram(net, x):
+    """Jacobian Gram of f_W(x_i) w.r.t. all W_l, trial by trial, via autograd."""
+    out = []
+    for k in range(net.trials):
+        rows = []
+        for i in range(x.shape[0]):
+            W = tuple(w[k].detach().clone().requires_grad_(True) for w in net.W0)
+            h = x[i]
+            for Wl in W:
+                h = torch.relu(h @ Wl)
+            g = torch.autograd.grad(h @ net.v, W)
+            rows.append(torch.cat([t.reshape(-1) for t in g]))
+        J = torch.stack(rows)
+        out.append(J @ J.T)
+    return torch.stack(out)
+
+
+def test_zczg_empirical_ntk_equals_autograd_and_grad_formula():
+    from ovpmodel import ZCZGNet
+
+    x = _zx(4)
+    net = ZCZGNet((12, 10, 14), 16, trials=2, seed=3, dtype=F64)
+    G = zczg_empirical_ntk(net, x)
+    assert G.shape == (2, 4, 4)
+    Ga = _zczg_autograd_gram(net, x)
+    _close(G, Ga, rtol=1e-10, atol=1e-12 * Ga.abs().max().item())
+    P = zczg_empirical_ntk(net, x, per_layer=True)
+    _close(P.sum(1), G)
+    # the diagonal of layer l is ||grad_{W_l} f(x_i)||_F^2: from ZCZGNet.grad_formula with one sample,
+    # whose gradient is ell'(y f) y grad f  (ZCZG Sec. 3 "Calculations")
+    y = torch.ones(1, dtype=F64)
+    Gf = net.grad_formula(x[:1], y)
+    lp = torch.sigmoid(-net.forward(x[:1]))[:, 0]                              # |ell'(f)|
+    for l in range(3):
+        _close(Gf[l].pow(2).sum(dim=(-1, -2)) / lp ** 2, P[:, l, 0, 0], rtol=1e-10, atol=1e-12)
+    with pytest.raises(NotImplementedError):
+        zczg_empirical_ntk(FCNet(8, 1, 4, trials=1, seed=0), _x(2))
