@@ -36,6 +36,10 @@ def register(claim):
     if claim.id in _REGISTRY and _REGISTRY[claim.id] is not claim:
         raise ValueError(f"duplicate claim id {claim.id!r}: already registered; ids must be unique")
     _REGISTRY[claim.id] = claim
+    # how the engine names a registered claim in a reproduce command (``python -m claims
+    # reproduce 'ID'``) without importing this package: a mark on the object itself, which
+    # pickling to a worker keeps and ``dataclasses.replace`` (a false variant) drops
+    object.__setattr__(claim, CATALOG_REF_ATTR, f"'{claim.id}'")
     return claim
 
 
@@ -48,17 +52,10 @@ def load() -> None:
         if info.name.startswith("_"):
             continue
         name = f"{__name__}.{info.name}"
-        before = set(_REGISTRY)
         try:
             importlib.import_module(name)
         except Exception as exc:
             raise CatalogImportError(f"catalog module {name} failed to import: {type(exc).__name__}: {exc}") from exc
-        for cid in set(_REGISTRY) - before:
-            # how the engine names a catalog claim in a reproduce command (``python -m claims
-            # reproduce 'ID'``) without importing this package: a mark on the object itself,
-            # which pickling to a worker keeps and ``dataclasses.replace`` (a false variant) drops.
-            # Only claims registered while a catalog module imports are found by id in a fresh process.
-            object.__setattr__(_REGISTRY[cid], CATALOG_REF_ATTR, f"'{cid}'")
     _LOADED = True
 
 
