@@ -422,8 +422,127 @@ def _resolve_base(claim: Claim, sc, ranges: Mapping[str, tuple], profile: Profil
     return {k: base.get(k, low[k]) for k in ranges if k != sc.param}
 
 
+def _scaling_seed(seed: int, i: int, j: int, batch: int) -> int:
+    """Seed of grid point ``j`` of scaling ``i`` in sizing batch ``batch``: batch 0 keeps the seed a
+    scaling has always had (``derive_seed(seed, "scaling", i, j)``); later batches get new ones."""
+    return derive_seed(seed, "scaling", i, j) if batch == 0 else derive_seed(seed, "scaling", i, j, batch)
+
+
+def _bootstrap_seed(seed: int, i: int, batch: int) -> int:
+    """Seed of the bootstrap of scaling ``i`` at the look after batch ``batch`` (0: the original one)."""
+    return derive_seed(seed, "bootstrap", i) if batch == 0 else derive_seed(seed, "bootstrap", i, batch)
+
+
+def _target_text(target: float) -> str:
+    return "1/6" if abs(target - 1 / 6) < 1e-12 else f"{target:.3g}"
+
+
+def _scaling_batch(claim: Claim, pts: list[dict], seeds: list[int], k: int, device, dtype, profile: Profile,
+                   executor, parts: list[list[dict]]) -> dict | None:
+    """Run ``k`` trials at every grid point (point ``j`` with ``seeds[j]``), appending each result to
+    ``parts[j]``; through ``executor`` when given (grid points are independent units of work with
+    their own seeds, so the back-end cannot change the numbers). Returns an ``error`` update of the
+    scaling's info if the measure broke, else None."""
+    futs = None if executor is None else [executor.submit(run_example, claim, pt, s, k, device, dtype, profile)
+                                          for pt, s in zip(pts, seeds)]
+    for j, (pt, s) in enumerate(zip(pts, seeds)):
+        _interrupt.checkpoint()
+        try:
+            res = run_example(claim, pt, s, k, device, dtype, profile) if futs is None else futs[j].result()
+        except (MeasureError, InvalidClaimError) as exc:
+            if futs is not None:
+                for f in futs[j + 1:]:
+                    f.cancel()
+            return {"verdict": "error", "message": f"sweep point {pt}: {exc}", "details": getattr(exc, "details", "")}
+        parts[j].append(res)
+    return None
+
+
+def _scaling_series(claim: Claim, sc, pts: list[dict], parts: list[list[dict]]) -> dict:
+    """The fit's inputs from every batch run so far: per grid point the trials in order (batches
+    concatenated), the series ``ys`` (zeros left out under ``zeros='drop'``), ``ratios``, ``bnds``,
+    ``zeros_dropped`` and the ``limits`` curves; or ``{"verdict": "error", ...}``."""
+    ys, ratios, bnds, zeros_dropped, limits = [], [], [], [], {}
+    for pt, pp in zip(pts, parts):
+        keys = [sorted(r["extras"]) for r in pp]
+        if any(kk != keys[0] for kk in keys):
+            return {"verdict": "error", "message": (
+                f"measure returned different extras for different trial batches ({keys[0]} vs "
+                f"{next(kk for kk in keys if kk != keys[0])}) at point {pt}")}
+        res = _merge(pp)
+        if sc.series == "values":
+            y = res["values"]
+        elif sc.series in res["extras"]:
+            y = res["extras"][sc.series]
+        else:
+            return {"verdict": "error", "message": (
+                f"scaling series {sc.series!r} not in the measurement's extras {sorted(res['extras'])}")}
+        y = np.asarray(y, float)
+        if sc.zeros == "drop" and np.isfinite(y).all() and (y >= 0).all():
+            zeros = int((y == 0).sum())
+            if zeros and 2 * (y.size - zeros) < y.size:
+                return {"verdict": "error", "message": (
+                    f"scaling series {sc.series!r} is 0 in {zeros} of {y.size} trials at {pt}: too few positive "
+                    f"values for a log-log fit (zeros='drop' needs at least half positive)")}
+            zeros_dropped.append(zeros)
+            y = y[y > 0]
+        if not (np.isfinite(y).all() and (y > 0).all()):
+            return {"verdict": "error", "message": (
+                f"scaling series {sc.series!r} has non-positive or non-finite values at {pt} "
+                f"(min {float(np.nanmin(y)):.3g}); a log-log fit needs positive values"
+                + ("" if sc.zeros == "drop" else
+                   " (if 0 is a legitimate outcome here, declare Scaling(..., zeros='drop'))"))}
+        ys.append(y)
+        ratios.append(res["max_ratio"])
+        bnds.append(res.get("bound_upper") if claim.bound.kind != "lower" else res.get("bound_lower"))
+        # a finite-width quantity with its infinite-width twin (extras "<k>" and "<k>@limit"):
+        # trial means along the sweep, drawn by the report as a curve with the limit as a line
+        for k, v in res["extras"].items():
+            if k.endswith("@limit") and k[:-6] in res["extras"]:
+                lim = limits.setdefault(k[:-6], {"finite": [], "q10": [], "q90": [], "limit": []})
+                fin = np.asarray(res["extras"][k[:-6]], float)
+                lim["finite"].append(float(np.mean(fin)))
+                lim["q10"].append(float(np.quantile(fin, 0.1)))
+                lim["q90"].append(float(np.quantile(fin, 0.9)))
+                lim["limit"].append(float(np.mean(v)))
+    return {"ys": ys, "ratios": ratios, "bnds": bnds, "zeros_dropped": zeros_dropped, "limits": limits}
+
+
 def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, K: int, device, dtype,
                  alpha_ex: float, reps: int, executor=None) -> dict:
+    """Scaling ``i`` of ``claim``: sweep ``sc.param`` over its grid (other parameters at the base),
+    K trials per grid point, fit the OLS slope of log(series) on log(param) with a ``1 - alpha_ex``
+    percentile bootstrap CI (:func:`claims._stats.bootstrap_slope_ci`), and decide (see
+    :class:`claims.Scaling`): ``ok`` / ``fail`` / ``loose`` / ``report`` / ``inconclusive`` / ``error``.
+
+    **Power.** A gated scaling (``at_most`` / ``at_least`` / ``equal``) records
+    ``detectable_deviation``: the smallest error of the claimed exponent (true exponent past the
+    claimed one, tolerance included) it fails with probability >= ``power`` =
+    ``profile.power_target`` (:func:`claims._stats.slope_detectable_deviation`; an approximation:
+    shift model, slope law estimated by the bootstrap).
+
+    **Sequential sizing** (a variance-based sample-size re-estimation, the "internal pilot" of
+    Wittes & Brittain 1990, Stein's two-stage idea): while ``detectable_deviation >
+    profile.exponent_target`` and fewer than ``profile.scaling_trials_budget`` trials per grid
+    point were run, another batch of K trials runs at every grid point with new seeds
+    (:func:`_scaling_seed`: batch 0 keeps the seeds of a single-batch sweep) and the slope is
+    refitted (bootstrap seed :func:`_bootstrap_seed`). The stopping rule looks only at the spread
+    of the bootstrap slopes around the fitted slope (``detectable_deviation`` is a difference of
+    quantiles from the slope, plus the tolerance), never at where the slope lies relative to the
+    claimed exponent; the fail test is applied once, at the final look. Under log-normal noise
+    the within-grid-point spread is independent of the grid-point means (and so of the slope), so
+    the number of batches is independent of the final slope and the final test has the level of a
+    fixed-size test with that many trials; otherwise approximately so. No growth when the
+    tolerance alone is >= the target (no number of trials could reach it). Everything is
+    deterministic from ``seed``; with an ``executor`` each batch's grid points run as its tasks.
+
+    **Gate.** ``profile.exponent_gate == "gate"``: a gated scaling whose final
+    ``detectable_deviation`` exceeds ``exponent_target`` and that neither failed nor was found
+    ``loose`` (its CI already excludes every exponent on the violating side of the claim, so no
+    deviation there is plausible) is ``inconclusive``, the message naming the deviation, the
+    target and the trials used. ``"report"``: the verdict is unchanged and the message states the
+    deviation detected.
+    """
     info: dict = {"param": sc.param, "exponent": sc.exponent, "relation": sc.relation,
                   "tolerance": sc.tolerance, "series": sc.series, "note": sc.note}
     grid = sc.grid_for(profile.name)
@@ -449,71 +568,41 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             f"fewer than 2 grid values of {sc.param} lie within profile {profile.name!r}'s limits "
             f"(dropped {dropped}); use a larger profile or a per-profile grid"))
         return info
-    ys, ratios, bnds, zeros_dropped = [], [], [], []
-    # every grid point is an independent unit of work with its own seed: the executor
-    # (in-process, process pool, Dask) cannot change the numbers
     pts = []
-    for j, g in enumerate(keep):
+    for g in keep:
         pt = dict(base)
         pt[sc.param] = g
-        pts.append((pt, derive_seed(seed, "scaling", i, j)))
-    if executor is None:
-        futs = None
-    else:
-        futs = [executor.submit(run_example, claim, pt, s, K, device, dtype, profile) for pt, s in pts]
-    for j, (pt, s) in enumerate(pts):
-        _interrupt.checkpoint()
-        try:
-            res = run_example(claim, pt, s, K, device, dtype, profile) if futs is None else futs[j].result()
-        except (MeasureError, InvalidClaimError) as exc:
-            if futs is not None:
-                for f in futs[j + 1:]:
-                    f.cancel()
-            info.update(verdict="error", message=f"sweep point {pt}: {exc}",
-                        details=getattr(exc, "details", ""))
-            return info
-        if sc.series == "values":
-            y = res["values"]
-        elif sc.series in res["extras"]:
-            y = res["extras"][sc.series]
-        else:
-            info.update(verdict="error", message=(
-                f"scaling series {sc.series!r} not in the measurement's extras {sorted(res['extras'])}"))
-            return info
-        y = np.asarray(y, float)
-        if sc.zeros == "drop" and np.isfinite(y).all() and (y >= 0).all():
-            zeros = int((y == 0).sum())
-            if zeros and 2 * (y.size - zeros) < y.size:
-                info.update(verdict="error", message=(
-                    f"scaling series {sc.series!r} is 0 in {zeros} of {y.size} trials at {pt}: too few positive "
-                    f"values for a log-log fit (zeros='drop' needs at least half positive)"))
-                return info
-            zeros_dropped.append(zeros)
-            y = y[y > 0]
-        if not (np.isfinite(y).all() and (y > 0).all()):
-            info.update(verdict="error", message=(
-                f"scaling series {sc.series!r} has non-positive or non-finite values at {pt} "
-                f"(min {float(np.nanmin(y)):.3g}); a log-log fit needs positive values"
-                + ("" if sc.zeros == "drop" else
-                   " (if 0 is a legitimate outcome here, declare Scaling(..., zeros='drop'))")))
-            return info
-        ys.append(y)
-        ratios.append(res["max_ratio"])
-        bnds.append(res.get("bound_upper") if claim.bound.kind != "lower" else res.get("bound_lower"))
-        # a finite-width quantity with its infinite-width twin (extras "<k>" and "<k>@limit"):
-        # trial means along the sweep, drawn by the report as a curve with the limit as a line
-        for k, v in res["extras"].items():
-            if k.endswith("@limit") and k[:-6] in res["extras"]:
-                lim = info.setdefault("limits", {}).setdefault(k[:-6], {"finite": [], "q10": [], "q90": [], "limit": []})
-                fin = np.asarray(res["extras"][k[:-6]], float)
-                lim["finite"].append(float(np.mean(fin)))
-                lim["q10"].append(float(np.quantile(fin, 0.1)))
-                lim["q90"].append(float(np.quantile(fin, 0.9)))
-                lim["limit"].append(float(np.mean(v)))
-    rng = np.random.default_rng(derive_seed(seed, "bootstrap", i))
-    slope, lo, hi = _stats.bootstrap_slope_ci(np.array(keep, float), ys if any(zeros_dropped) else np.stack(ys),
-                                              alpha_ex, reps, rng)
+        pts.append(pt)
+    gated = sc.relation != "report"
     e, tol = sc.exponent, sc.tolerance
+    target, power = profile.exponent_target, profile.power_target
+    budget = max(K, profile.scaling_trials_budget) if gated else K
+    grow = gated and tol < target          # the tolerance alone past the target: no trials can reach it
+    xs = np.array(keep, float)
+    parts: list[list[dict]] = [[] for _ in pts]   # per grid point, the result of each batch
+    n = batches = 0
+    dd = None
+    while True:
+        k = min(K, budget - n)
+        err = _scaling_batch(claim, pts, [_scaling_seed(seed, i, j, batches) for j in range(len(pts))], k,
+                             device, dtype, profile, executor, parts)
+        if err is not None:
+            info.update(err)
+            return info
+        fit = _scaling_series(claim, sc, pts, parts)
+        if "verdict" in fit:
+            info.update(fit)
+            return info
+        ys, zeros_dropped = fit["ys"], fit["zeros_dropped"]
+        rng = np.random.default_rng(_bootstrap_seed(seed, i, batches))
+        n, batches = n + k, batches + 1
+        slope, lo, hi, slopes = _stats.bootstrap_slope_ci(xs, ys if any(zeros_dropped) else np.stack(ys),
+                                                          alpha_ex, reps, rng, return_slopes=True)
+        if gated:
+            dd = _stats.slope_detectable_deviation(slope, slopes, sc.relation, tol, alpha_ex, power)
+        # the stopping rule: the spread only (dd), never the slope's position
+        if not grow or dd <= target or n >= budget:
+            break
     verdict, msg = "ok", ""
     rng_txt = f"slope {slope:.3f}, {100 * (1 - alpha_ex):.2f}% CI [{lo:.3f}, {hi:.3f}]"
     if sc.relation == "at_most":
@@ -533,16 +622,33 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
         verdict = "report"
     if not msg:
         msg = f"{rng_txt}; claimed {sc.relation} {e:g}"
+    if gated:
+        tt = _target_text(target)
+        per_batch = f" ({batches} batches of up to {K})" if batches > 1 else ""
+        if profile.exponent_gate == "gate" and dd > target and verdict not in ("fail", "loose"):
+            verdict = "inconclusive"
+            msg += (f": detects only exponent deviations >= {dd:.3g} with probability {power:g}, target {tt}, "
+                    f"after {n} of at most {budget} trials per grid point{per_batch}"
+                    + (f"; the tolerance alone ({tol:g}) is not below the target" if not tol < target else
+                       "; use a larger profile (scaling_max_trials) or a wider grid"))
+        elif verdict != "fail":
+            msg += f"; detects deviations >= {dd:.3g} (target {tt})" + (
+                f" with {n} trials per grid point{per_batch}" if batches > 1 else "")
     info.update(verdict=verdict, message=msg, slope=slope, ci=[lo, hi], ci_level=1 - alpha_ex,
-                trials=K, bootstrap_reps=reps, max_ratio=float(max(ratios)),
+                trials=n, batches=batches, bootstrap_reps=reps, max_ratio=float(max(fit["ratios"])),
                 means=[float(np.exp(np.log(y).mean())) for y in ys],
                 values=[[float(v) for v in y] for y in ys])
+    if gated:
+        info.update(detectable_deviation=float(dd), detectable_excess=float(dd - tol), power=power,
+                    exponent_target=target, trials_budget=budget)
+    if fit["limits"]:
+        info["limits"] = fit["limits"]
     if sc.zeros == "drop":
         info["zeros_dropped"] = zeros_dropped
         if any(zeros_dropped):
             info["message"] += f"; {sum(zeros_dropped)} zero value(s) left out of the fit (per grid point {zeros_dropped})"
-    if sc.series == "values" and all(b is not None for b in bnds):
-        info["bounds"] = [float(b) for b in bnds]   # constant * shape at each grid point (plotted)
+    if sc.series == "values" and all(b is not None for b in fit["bnds"]):
+        info["bounds"] = [float(b) for b in fit["bnds"]]   # constant * shape at each grid point (plotted)
     return info
 
 

@@ -23,6 +23,7 @@ __all__ = ["Profile", "PROFILES", "get_profile", "LIMIT_KEYS", "DECISIONS"]
 
 LIMIT_KEYS = ("width", "depth", "n", "seq_len", "steps")
 DECISIONS = ("fixed", "anytime")   # Profile.decision: see claims/_sequential.py
+EXPONENT_GATES = ("report", "gate")   # Profile.exponent_gate: see claims/_engine.py _run_scaling
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,17 @@ class Profile:
     below ``max_detectable_rate``; inconclusive at the budget.  The batches are the
     example's trial chunks (``trial_chunk`` = ``batch`` unless a smaller chunk that
     divides it is set), so a counterexample's reproduce command carries them.
+
+    Power of the exponent checks (gated scalings: relation ``at_most`` / ``at_least`` /
+    ``equal``): each states ``detectable_deviation``, the smallest error of the claimed exponent
+    it detects with probability >= ``power_target``
+    (:func:`claims._stats.slope_detectable_deviation`). ``exponent_target``: the deviation the
+    profile wants detected (default 1/6). ``scaling_max_trials``: trials per grid point a
+    scaling may grow to — batches of ``trials`` more at every grid point, new seeds, while the
+    detectable deviation exceeds ``exponent_target`` (``None``: ``trials``, one batch, no
+    growth). ``exponent_gate``: ``"report"`` (the deviation is stated in the message, the
+    verdict is unchanged) or ``"gate"`` (a scaling that did not fail and still cannot detect
+    ``exponent_target`` at its budget is ``inconclusive``).
     """
 
     name: str
@@ -72,6 +84,9 @@ class Profile:
     decision: str = "fixed"
     batch: int | None = None
     max_trials: int | None = None
+    exponent_target: float = 1 / 6
+    scaling_max_trials: int | None = None
+    exponent_gate: str = "report"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -97,6 +112,17 @@ class Profile:
             if tc is not None and self.anytime_batch % tc:
                 raise InvalidClaimError(f"Profile {self.name!r}: the anytime batch ({self.anytime_batch} trials) "
                                         f"must be a multiple of trial_chunk ({tc})")
+        et = self.exponent_target
+        if isinstance(et, bool) or not isinstance(et, (int, float)) or not (math.isfinite(et) and et > 0):
+            raise InvalidClaimError(f"Profile {self.name!r}: exponent_target must be a finite number > 0 "
+                                    f"(the exponent error to detect, e.g. 1/6), got {et!r}")
+        smt = self.scaling_max_trials
+        if smt is not None and (isinstance(smt, bool) or not isinstance(smt, int) or smt < self.trials):
+            raise InvalidClaimError(f"Profile {self.name!r}: scaling_max_trials must be None or an int >= "
+                                    f"trials ({self.trials}), got {smt!r}")
+        if self.exponent_gate not in EXPONENT_GATES:
+            raise InvalidClaimError(f"Profile {self.name!r}: exponent_gate must be one of {list(EXPONENT_GATES)}, "
+                                    f"got {self.exponent_gate!r}")
         if not (0 < self.alpha < 1):
             raise InvalidClaimError(f"Profile {self.name!r}: alpha must lie in (0, 1), got {self.alpha!r}")
         if not (0 < self.power_target < 1):
@@ -118,6 +144,11 @@ class Profile:
                 f"Profile {self.name!r}: unknown limit keys {sorted(unknown)}; allowed {LIMIT_KEYS}"
             )
         object.__setattr__(self, "limits", dict(self.limits))
+
+    @property
+    def scaling_trials_budget(self) -> int:
+        """Trials per grid point a gated scaling may grow to (``scaling_max_trials``, default ``trials``)."""
+        return int(self.scaling_max_trials) if self.scaling_max_trials is not None else self.trials
 
     @property
     def anytime_batch(self) -> int:
@@ -177,6 +208,8 @@ class Profile:
             "trial_chunk": self.trial_chunk, "decision": self.decision,
             "batch": self.anytime_batch if self.decision == "anytime" else None,
             "max_trials": self.anytime_max_trials if self.decision == "anytime" else None,
+            "exponent_target": self.exponent_target, "scaling_max_trials": self.scaling_trials_budget,
+            "exponent_gate": self.exponent_gate,
         }
 
 

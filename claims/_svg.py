@@ -12,7 +12,7 @@ import itertools
 import math
 from typing import Iterable, Sequence
 
-__all__ = ["xy_plot", "strip_plot", "sparkline", "fmt_num", "PALETTE"]
+__all__ = ["xy_plot", "strip_plot", "sparkline", "evidence_plot", "fmt_num", "PALETTE"]
 
 _CLIP_IDS = itertools.count(1)
 
@@ -415,5 +415,150 @@ def sparkline(values: Sequence, *, width: int = 84, height: int = 20, ref: float
         out.append(f'<polyline fill="none" stroke="{_e(color)}" stroke-width="1.3" points="{" ".join(seg)}"/>')
     i, v = pts[-1]
     out.append(f'<circle cx="{X(i):.1f}" cy="{Y(tr(v)):.1f}" r="2.2" fill="{_e(last_color or color)}"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _simplify(px: list[tuple[int, int]], eps: float = 0.8) -> list[tuple[int, int]]:
+    """Drop points of a polyline (in pixels) that lie within ``eps`` px of the line through
+    their neighbours that are kept (Ramer-Douglas-Peucker): same picture, fewer bytes."""
+    if len(px) <= 2:
+        return px
+    keep = [False] * len(px)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(px) - 1)]
+    while stack:
+        i, j = stack.pop()
+        (x0, y0), (x1, y1) = px[i], px[j]
+        dx, dy = x1 - x0, y1 - y0
+        norm = math.hypot(dx, dy)
+        best, k = -1.0, None
+        for m in range(i + 1, j):
+            x, y = px[m]
+            d = abs(dy * (x - x0) - dx * (y - y0)) / norm if norm else math.hypot(x - x0, y - y0)
+            if d > best:
+                best, k = d, m
+        if k is not None and best > eps:
+            keep[k] = True
+            stack += [(i, k), (k, j)]
+    return [p for p, f in zip(px, keep) if f]
+
+
+_TRAJ_POINTS = 32
+
+
+def evidence_plot(series: Sequence[dict], *, threshold: float | None, p_det: float | None = None,
+                  p0: float | None = None, budget: float | None = None, title: str = "Anytime evidence",
+                  xlabel: str = "trials used (cumulative)", legend: Sequence[tuple[str, str]] = (),
+                  width: int = 460, aria: str = "") -> str:
+    """Two stacked panels of the anytime-valid decision of examples (``claims._sequential``).
+
+    ``series``: ``{"trials": [...], "log_e": [...], "cs_upper": [...], "color", "title"}`` per
+    curve (``trials`` cumulative; include the start ``0, 0, 1`` if it should be drawn).
+    Top panel: ``log_e`` (the log e-value; ``+inf`` is drawn at the panel's top) with the
+    fail ``threshold`` = log(1/alpha) as a dashed red line. Bottom panel: ``cs_upper`` (the
+    confidence sequence's upper end on the violation rate, 0..1) with ``p_det`` (pass below
+    it; dashed green) and ``p0`` (the allowed rate; dotted grey). x runs from 0 to
+    ``budget`` (or the largest trial count). Each curve is one ``<g class="c">`` holding its
+    ``<title>`` (hover text), one ``<polyline>`` per panel and a dot where it stopped
+    (``<path class="end">``). Small on purpose (a report has one per claim): whole-pixel
+    coordinates, points within a pixel of the line dropped, styles from the page's CSS
+    (``svg.traj``), the reference lines explained by a legend line per panel. ``legend``:
+    ``(color, label)`` pairs for a last legend line (e.g. the decisions). ``""`` if no curve
+    has a point."""
+    thr = _num(threshold)
+    curves = []
+    for s in series:
+        pts = []
+        for n, le, up in zip(s.get("trials") or (), s.get("log_e") or (), s.get("cs_upper") or ()):
+            n, up = _num(n), _num(up)
+            le = _num(le, allow_inf=True)
+            if n is None or n < 0 or le is None or le == -math.inf:
+                continue
+            pts.append((n, le, up))
+        if pts:
+            curves.append((s, pts))
+    if not curves:
+        return ""
+    xmax = max(max(n for _, pts in curves for n, _, _ in pts), _num(budget) or 0.0) or 1.0
+    fin = [le for _, pts in curves for _, le, _ in pts if math.isfinite(le)] + [0.0]
+    if thr is not None:
+        fin.append(thr)
+    ml, mr, W = 54, 14, width
+    a0, a1 = 26, 146          # top panel (log e-value)
+    b0, b1 = 160, 250         # bottom panel (confidence sequence)
+    X = _Axis(0.0, xmax, False, ml, W - mr)
+    X.lo, X.hi = -0.02 * xmax, 1.02 * xmax
+    YA = _Axis(min(fin), max(fin), False, a1, a0)
+    YB = _Axis(0.0, 1.0, False, b1, b0)
+    YB.lo, YB.hi = -0.04, 1.04
+    # reference lines (color, dash, legend text, y in pixels)
+    refs_a, refs_b = [], []
+    if thr is not None:
+        refs_a.append(("#d62728", "6 3", f"fail: log e-value ≥ log(1/α_ex) = {fmt_num(thr, 3)}", YA(thr)))
+    pd, pz = _num(p_det), _num(p0)
+    if pd is not None and 0 <= pd <= 1:
+        refs_b.append(("#1a7f37", "6 3", f"pass: CS upper bound < p_det = {fmt_num(pd, 3)}", YB(pd)))
+    if pz is not None and 0 <= pz <= 1:
+        refs_b.append(("#57606a", "2 2", f"allowed rate p0 = {fmt_num(pz, 3)}", YB(pz)))
+    refs = refs_a + refs_b
+    rows = [r for r in (refs_a, refs_b, legend) if r]
+    H = b1 + 40 + 16 * len(rows)
+    out = [f'<svg class="plot traj" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" '
+           f'aria-label="{_e(aria or title)}">',
+           f'<text x="{ml}" y="17" class="ptitle">{_e(title)}</text>']
+
+    def ticks(items, anchor):
+        labels = _tick_labels([v for _, _, v in items])
+        body = "".join(f'<text x="{x:.0f}" y="{y:.0f}">{_e(t)}</text>' for (x, y, _), t in zip(items, labels))
+        return f'<g class="tick" text-anchor="{anchor}">{body}</g>'
+
+    for top, bot, Y, yt, lab in ((a0, a1, YA, YA.ticks(), "log e-value"),
+                                 (b0, b1, YB, [0.0, 0.5, 1.0], "CS upper bound")):
+        c = (top + bot) // 2
+        out.append(f'<rect x="{ml}" y="{top}" width="{W - ml - mr}" height="{bot - top}" class="frame"/>'
+                   + ticks([(ml - 5, Y(t) + 4, t) for t in yt], "end")
+                   + f'<text x="14" y="{c}" class="alabel" text-anchor="middle" transform="rotate(-90 14 {c})">'
+                     f'{_e(lab)}</text>')
+    out.append(ticks([(X(t), b1 + 14, t) for t in X.ticks()], "middle"))
+    out.append(f'<text x="{(ml + W - mr) // 2}" y="{b1 + 29}" class="alabel" text-anchor="middle">{_e(xlabel)}</text>')
+    for color, dash, _, y in refs:
+        out.append(f'<path d="M{ml} {y:.0f}H{W - mr}" stroke="{color}" stroke-dasharray="{dash}" class="ref"/>')
+
+    def poly(pairs):
+        px = _simplify([(int(round(x)), int(round(y))) for x, y in pairs])
+        if len(px) > _TRAJ_POINTS:
+            step = (len(px) - 1) / (_TRAJ_POINTS - 1)
+            px = [px[round(i * step)] for i in range(_TRAJ_POINTS)]
+        if len(px) == 1:
+            px.append(px[0])
+        return " ".join(f"{x},{y}" for x, y in px)
+
+    for s, pts in curves:
+        top = [(X(n), a0 if le == math.inf else YA(le)) for n, le, _ in pts]
+        bot = [(X(n), YB(min(1.0, max(0.0, up)))) for n, _, up in pts if up is not None]
+        g = [f'<g class="c" stroke="{_e(s.get("color") or PALETTE[0])}">']
+        if s.get("title"):
+            g.append(f"<title>{_e(s['title'])}</title>")
+        g.append(f'<polyline points="{poly(top)}"/>')
+        ends = [top[-1]]
+        if bot:
+            g.append(f'<polyline points="{poly(bot)}"/>')
+            ends.append(bot[-1])
+        g.append(f'<path class="end" d="{"".join(f"M{x:.0f} {y:.0f}h0" for x, y in ends)}"/></g>')
+        out.append("".join(g))
+
+    def key(k, color, mark, text):   # a legend entry: the line's mark as coloured text, then its label
+        return f'<tspan dx="{12 if k else 4}" fill="{_e(color)}">{mark}</tspan> {_e(text)}'
+
+    y = b1 + 50
+    for refs_row in (refs_a, refs_b):   # the top panel's line, then the bottom panel's
+        if refs_row:
+            body = " ".join(key(k, c, "– –" if d == "6 3" else "···", t) for k, (c, d, t, _) in enumerate(refs_row))
+            out.append(f'<text x="{ml - 4}" y="{y}" class="legend">{body}</text>')
+            y += 16
+    if legend:
+        body = " ".join(key(k, c, "━", t) for k, (c, t) in enumerate(legend))
+        out.append(f'<text x="{ml}" y="{y}" class="legend">stopped:{body}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -20,6 +20,13 @@ MathML (``claims._mathml``, a thin wrapper around ``latex2mathml``) and a
 few lines of inline JavaScript for sorting, filtering and copying; it needs
 nothing but a browser and reads fine with scripts off. Every value from the JSON is HTML-escaped (Jinja2 autoescape);
 missing optional fields show "—" instead of failing.
+
+Per claim it states the trials its examples used against their budget; under the
+anytime decision (``stats.decision == "anytime"``) it also draws the evidence of each
+example against the trials used (``examples[i].trajectory``: the log e-value with the
+fail threshold log(1/alpha_ex), the confidence sequence's upper bound with p_det and
+p0; at most ``_MAX_EVIDENCE_CURVES`` curves, examples with equal counts sharing one)
+and the header gives the mean trials used per claim.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import jinja2
 from markupsafe import Markup
 
 from ._mathml import tex_to_html
-from ._svg import fmt_num, sparkline, strip_plot, xy_plot, PALETTE
+from ._svg import _num, evidence_plot, fmt_num, sparkline, strip_plot, xy_plot, PALETTE
 from . import _report_templates as _T
 
 __all__ = ["render_html", "render_comparison", "build_html", "build_comparison", "compare_results",
@@ -80,6 +87,8 @@ def _n(x, digits: int = 4) -> str:
         return {"inf": "∞", "-inf": "−∞", "nan": "NaN"}.get(x, x) or DASH
     if isinstance(x, bool):
         return str(x).lower()
+    if isinstance(x, float) and math.isinf(x):
+        return "∞" if x > 0 else "−∞"
     return fmt_num(x, digits)
 
 
@@ -184,6 +193,25 @@ def load_results(path: str | os.PathLike) -> dict:
 # ----------------------------------------------------------------------------- per-claim view
 
 
+def _detects(s: dict, relation) -> str:
+    """``"detects ±0.12"`` from a scaling's ``detectable_deviation`` (the smallest exponent error
+    its slope test detects with probability >= the power target); the sign says which errors
+    the relation tests: ``+`` above the claim (at_most), ``−`` below it (at_least), ``±`` both."""
+    dd = s.get("detectable_deviation") if isinstance(s, dict) else None
+    v = _num(dd, allow_inf=True)
+    if v is None or v < 0:
+        return ""
+    sign = {"at_most": "+", "at_least": "−"}.get(relation, "±")
+    return f"detects {sign}{_n(v, 2) if math.isfinite(v) else '∞'}"
+
+
+def _scal_msg(s: dict) -> str:
+    """A sweep's line: its message, plus the deviation it detects unless the message says it."""
+    msg = _s(s.get("message"))
+    det = _detects(s, s.get("relation"))
+    return f"{_s(s.get('param'))}: {msg}" + (f" · {det}" if det and "detect" not in msg.lower() else "")
+
+
 def _exponents(r: dict) -> list[dict]:
     """Fitted exponents: from ``scalings`` (full) or ``stats.fitted_exponents``."""
     rows = []
@@ -208,8 +236,13 @@ def _exponents(r: dict) -> list[dict]:
         if slope is None and s.get("message"):
             long = f"{_s(s.get('message'))}" + (f" — {verdict}" if verdict else "")
             short = f"{param}: {verdict or DASH}"
+        det = _detects(s, rel)
+        if det:
+            pw = _n(_f(s.get("power")) or _f(_get(r, "stats", "power_target")) or 0.9)   # the sweep's own, if recorded
+            short += f" · {det}"
+            long += f"; {det} (the smallest exponent error this sweep detects with probability ≥ {pw})"
         rows.append({"param": param, "short": short, "long": long, "slope": slope, "ci": s.get("ci"),
-                     "claimed": claimed, "verdict": verdict})
+                     "claimed": claimed, "verdict": verdict, "detects": det})
     return rows
 
 
@@ -513,6 +546,141 @@ def _traj_plot(r: dict) -> dict | None:
     return {"svg": Markup(svg), "caption": "Loss vs step on a log scale (mean over the trials), one line per width and run setting (linear convergence is a straight line)."}
 
 
+# ----------------------------------------------------------------------------- anytime decision
+
+
+_MAX_EVIDENCE_CURVES = 5
+_DECISION_COLORS = {"fail": "#cf222e", "pass": "#1a7f37", "inconclusive": "#9a6700"}
+_DECISION_ORDER = ("fail", "inconclusive", "pass")
+
+
+def _stop_counts(r: dict) -> list[tuple[str, int]]:
+    """How many examples stopped with each decision (fail, inconclusive, pass, others)."""
+    counts: dict[str, int] = {}
+    for e in r.get("examples") or []:
+        if isinstance(e, dict) and e.get("decision"):
+            d = _s(e.get("decision"))
+            counts[d] = counts.get(d, 0) + 1
+    order = [d for d in _DECISION_ORDER if d in counts] + sorted(d for d in counts if d not in _DECISION_ORDER)
+    return [(d, counts[d]) for d in order]
+
+
+def _decision_rule(r: dict) -> str:
+    """``"anytime"`` or ``"fixed"`` (results written before the anytime rule existed are fixed)."""
+    d = _get(r, "stats", "decision") or _get(r, "profile", "decision")
+    return "anytime" if d == "anytime" else "fixed"
+
+
+def _int(x) -> int | None:
+    v = _f(x)
+    return int(round(v)) if v is not None else None
+
+
+def _trials_used(r: dict) -> tuple[int | None, int | None]:
+    """(trials used by the claim's examples, their budget): ``stats.trials_used`` /
+    ``stats.trials_budget``, else ``total_trials`` / K × examples planned."""
+    st = r.get("stats") if isinstance(r.get("stats"), dict) else {}
+    used = _int(st.get("trials_used", st.get("total_trials")))
+    budget = _int(st.get("trials_budget"))
+    if budget is None:
+        per, planned = _int(st.get("trials_per_example")), _int(st.get("examples_planned", st.get("examples_run")))
+        if per is not None and planned is not None and _decision_rule(r) == "fixed":
+            budget = per * planned
+    return used, budget
+
+
+def _pct(used, budget) -> str:
+    return f"{math.floor(100.0 * used / budget + 0.5)}%" if used is not None and budget else DASH   # half up
+
+
+def _trials_text(r: dict) -> str:
+    """``"trials 96 / 256 (38%)"``: trials the examples used against their budget."""
+    used, budget = _trials_used(r)
+    if used is None:
+        return DASH
+    if budget is None:
+        return f"trials {used}"
+    return f"trials {used} / {budget} ({_pct(used, budget)})"
+
+
+def _evidence(r: dict) -> dict:
+    """The anytime rule's evidence of a claim: ``{"plot": figure or None, "note": text}``.
+
+    One curve per example trajectory (``examples[i].trajectory``: ``trials, violations, log_e,
+    cs_upper`` after each batch), starting at 0 trials where the e-value is 1 and the confidence
+    sequence is [0, 1]. Examples with the same counts after every batch have the same curve and
+    share one; at most ``_MAX_EVIDENCE_CURVES`` curves are drawn: the nearest one of every
+    decision seen, then those nearest to a fail (fails first, then the largest e-value)."""
+    if _decision_rule(r) != "anytime":
+        return {"plot": None, "note": "fixed-budget test: no trajectory"}
+    st = r.get("stats") if isinstance(r.get("stats"), dict) else {}
+    prof = r.get("profile") if isinstance(r.get("profile"), dict) else {}
+    exs = [e for e in (r.get("examples") or []) if isinstance(e, dict)]
+    groups: dict = {}
+    for i, e in enumerate(exs):
+        tr = [t for t in (e.get("trajectory") or []) if isinstance(t, dict) and _f(t.get("trials")) is not None
+              and _num(t.get("log_e"), allow_inf=True) is not None]
+        if not tr:
+            continue
+        key = json.dumps([[t.get("trials"), t.get("violations"), str(t.get("log_e"))] for t in tr], default=str)
+        groups.setdefault(key, {"tr": tr, "idx": [], "decision": e.get("decision")})["idx"].append(i + 1)
+    if not groups:
+        return {"plot": None, "note": "anytime rule: no example trajectory recorded"
+                + (" (no example ran)" if not exs else "")}
+
+    def peak(g):
+        vals = [v for v in (_num(t.get("log_e"), allow_inf=True) for t in g["tr"]) if v is not None]
+        return max(vals) if vals else -math.inf
+
+    ranked = sorted(groups.values(), key=lambda g: (g["decision"] == "fail", peak(g)), reverse=True)
+    # the curves nearest to a fail, and at least the nearest one of every decision seen
+    firsts = list({_s(g["decision"]): g for g in reversed(ranked)}.values())
+    shown = [g for g in ranked if any(g is f for f in firsts)][:_MAX_EVIDENCE_CURVES]
+    shown += [g for g in ranked if not any(g is f for f in shown)][:_MAX_EVIDENCE_CURVES - len(shown)]
+    shown.sort(key=lambda g: (g["decision"] == "fail", peak(g)))   # the nearest to a fail drawn last, on top
+    n_ex = sum(len(g["idx"]) for g in groups.values())
+    n_shown = sum(len(g["idx"]) for g in shown)
+    series = []
+    for g in shown:
+        tr, idx, dec = g["tr"], g["idx"], _s(g["decision"])
+        last = tr[-1]
+        names = ", ".join(f"#{i}" for i in idx[:4]) + (f" +{len(idx) - 4}" if len(idx) > 4 else "")
+        series.append({
+            "trials": [0] + [t.get("trials") for t in tr],
+            "log_e": [0.0] + [t.get("log_e") for t in tr],
+            "cs_upper": [1.0] + [t.get("cs_upper") for t in tr],
+            "color": _DECISION_COLORS.get(dec, "#57606a"),
+            "title": (f"{names}: {dec} at {_s(last.get('trials'))} trials, {_s(last.get('violations'))} "
+                      f"violation{'' if last.get('violations') == 1 else 's'}, log e {_n(last.get('log_e'), 3)}, "
+                      f"CS upper {_n(last.get('cs_upper'), 3)}")})
+    decs = _uniq(_s(g["decision"]) for g in shown)
+    legend = [(_DECISION_COLORS.get(d, "#57606a"), d)
+              for d in [d for d in _DECISION_ORDER if d in decs] + [d for d in decs if d not in _DECISION_ORDER]]
+    a_ex = _f(st.get("alpha_per_test"))
+    thr = math.log(1.0 / a_ex) if a_ex and 0 < a_ex < 1 else None
+    p_det = st.get("max_detectable_rate", prof.get("max_detectable_rate"))
+    p0 = st.get("failure_prob", _get(r, "claim", "failure_prob"))
+    budget = _f(st.get("trials_budget_per_example")) or _f(prof.get("max_trials"))
+    batch = _int(prof.get("batch"))
+    drawn = f"{n_shown} of {n_ex} examples" if n_shown < n_ex else (f"all {n_ex} examples" if n_ex > 1 else "1 example")
+    svg = evidence_plot(series, threshold=thr, p_det=_f(p_det), p0=_f(p0), budget=budget, legend=legend,
+                        title=f"Anytime evidence: {drawn}",
+                        xlabel="trials used by the example" + (f" (budget {_n(budget)})" if budget else ""),
+                        aria="log e-value and confidence bound vs trials")
+    if not svg:
+        return {"plot": None, "note": "anytime rule: no finite trajectory recorded"}
+    k = len(shown)
+    which = f"{k} curve{'s' if k != 1 else ''} for {drawn}"
+    if n_shown < n_ex:
+        which += " (those nearest to a fail, one per decision at least)"
+    elif k < n_ex:
+        which += " (same counts, same curve)"
+    cap = (f"Per example, batches of {batch if batch else DASH}: log e-value from 0 before any trial, fail at the "
+           f"dashed red line; upper end of the {_n(st.get('power_target', prof.get('power_target')))} confidence "
+           f"sequence for the violation rate, pass below p_det. Dot: where it stopped. {which}.")
+    return {"plot": {"svg": Markup(svg), "caption": cap}, "note": ""}
+
+
 def _counterexample(r: dict) -> dict | None:
     ce = r.get("counterexample")
     if not isinstance(ce, dict):
@@ -596,6 +764,14 @@ def _claim_view(r: dict, idx: int) -> dict:
             p = None
         if p:
             plots.append(p)
+    decision = _decision_rule(r)
+    try:
+        evidence = _evidence(r)
+    except Exception:  # a malformed optional field must not break the page
+        evidence = {"plot": None, "note": "anytime rule: the recorded trajectories could not be drawn"}
+    if evidence["plot"]:
+        plots.insert(0, evidence["plot"])
+    used, budget = _trials_used(r)
     we = r.get("worst_example") if isinstance(r.get("worst_example"), dict) else None
     ce = r.get("counterexample")
     worst = None
@@ -605,14 +781,19 @@ def _claim_view(r: dict, idx: int) -> dict:
     examples = []
     for e in r.get("examples") or []:
         if isinstance(e, dict):
+            sig = "yes" if e.get("significant") else "no"
+            if decision == "anytime" and e.get("decision"):
+                sig = _s(e.get("decision"))   # where the anytime rule stopped (fail = significant)
             examples.append({"point": _point(e.get("point")), "seed": _s(e.get("seed")),
                              "violations": _s(e.get("violations")), "trials": _s(e.get("trials")),
                              "p": _n(e.get("p_value"), 3), "max_ratio": _n(e.get("max_ratio")),
-                             "min_ratio": _n(e.get("min_ratio")),
-                             "significant": "yes" if e.get("significant") else "no"})
+                             "min_ratio": _n(e.get("min_ratio")), "significant": sig})
     power = st.get("power")
     power_txt = (f"would detect a violation rate ≥ {_n(power, 3)} with probability ≥ {_n(st.get('power_target'))}"
                  if _f(power) is not None else DASH)
+    if _f(power) is not None and _f(st.get("fail_power")) is not None:   # anytime: pass ruled out, and fail?
+        power_txt += (f"; an example at that rate fails within its budget with probability "
+                      f"{_n(st.get('fail_power'), 3)}")
     findings = r.get("findings") if isinstance(r.get("findings"), list) else ([r["findings"]] if r.get("findings") else [])
     prof = r.get("profile")
     prof_name = prof.get("name") if isinstance(prof, dict) else prof
@@ -643,11 +824,19 @@ def _claim_view(r: dict, idx: int) -> dict:
         "n_tests": _s(st.get("n_tests")), "crit": _s(st.get("critical_count")),
         "examples_run": _s(st.get("examples_run")), "trials_per_example": _s(st.get("trials_per_example")),
         "exponents": exps, "time": _duration(r.get("wall_time_s")), "time_sort": _sort_key(r.get("wall_time_s")),
+        "decision": decision, "trials_used": _trials_text(r), "evidence_note": evidence["note"],
+        "fail_at": (f"fail when the log e-value ≥ log(1/α_ex) = {_n(math.log(1 / _f(st.get('alpha_per_test'))), 3)}"
+                    if decision == "anytime" and (_f(st.get("alpha_per_test")) or 0) > 0 else ""),
+        "budget_sub": (f"of {budget} ({_pct(used, budget)})" if decision == "anytime" and used is not None and budget
+                       else ""),
+        "anytime_rule": (f"batches of {_s(_get(r, 'profile', 'batch'))}, at most "
+                         f"{_s(st.get('trials_budget_per_example', _get(r, 'profile', 'max_trials')))} trials per example"
+                         if decision == "anytime" else ""),
+        "stopped": (", ".join(f"{n} {d}" for d, n in _stop_counts(r)) if decision == "anytime" else ""),
         "seed": _s(r.get("seed")), "device": _s(r.get("device")), "dtype": _s(r.get("dtype")),
         "profile": _s(prof_name), "started": r.get("started") or "",
         "plots": plots, "cex": _counterexample(r), "worst": worst, "examples": examples,
-        "scal_msgs": [f"{_s(s.get('param'))}: {_s(s.get('message'))}" for s in (r.get("scalings") or [])
-                      if isinstance(s, dict)],
+        "scal_msgs": [_scal_msg(s) for s in (r.get("scalings") or []) if isinstance(s, dict)],
     }
 
 
@@ -689,6 +878,27 @@ def _suite_line(doc: dict) -> str:
     return contract_line(c) if isinstance(c, dict) else ""
 
 
+def _trials_mean(rs: list[dict]) -> str:
+    """Mean trials used per claim. Under the anytime rule also the share of the budget used
+    (the point of stopping early); claims without recorded trials are left out."""
+    anytime = [r for r in rs if _decision_rule(r) == "anytime"]
+    pool = anytime or rs
+    used = [(u, b) for u, b in (_trials_used(r) for r in pool) if u is not None]
+    if not used:
+        return DASH
+    mean = sum(u for u, _ in used) / len(used)
+    txt = f"mean {_n(round(mean, 1))} per claim"
+    if not anytime:
+        return txt + f" over {len(used)} claim{'s' if len(used) != 1 else ''} (fixed budget)"
+    both = [(u, b) for u, b in used if b]
+    txt += f" over {len(used)} anytime claim{'s' if len(used) != 1 else ''}"
+    if both:
+        tu, tb = sum(u for u, _ in both), sum(b for _, b in both)
+        txt += (f" (mean budget {_n(round(tb / len(both), 1))}; {tu} of {tb} budgeted trials used, "
+                f"{_pct(tu, tb)})")
+    return txt
+
+
 def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
     rs = doc.get("results") or []
     counts = {v: 0 for v in VERDICTS}
@@ -709,7 +919,10 @@ def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
         profile += f" (per claim: {', '.join(_s(p) for p in prof_names)})"
     prof_detail = next(iter(profs), None)
     if prof_detail:
-        profile += (f" — {_s(prof_detail.get('max_examples'))} examples × {_s(prof_detail.get('trials'))} trials, "
+        per = (f"≤ {_s(prof_detail.get('max_trials'))} trials (anytime, batches of {_s(prof_detail.get('batch'))})"
+               if prof_detail.get("decision") == "anytime" and prof_detail.get("max_trials") else
+               f"{_s(prof_detail.get('trials'))} trials")
+        profile += (f" — {_s(prof_detail.get('max_examples'))} examples × {per}, "
                     f"limits {_s(prof_detail.get('limits'))}")
 
     def uvals(key, src):
@@ -720,6 +933,7 @@ def _header(doc: dict, path: str | None, git_commit: str | None) -> dict:
     alphas = _uniq([s.get("alpha") for s in stats] + [p.get("alpha") for p in profs])
     wall = sum(_f(r.get("wall_time_s")) or 0.0 for r in rs)
     return {
+        "trials_mean": _trials_mean(rs),
         "source_name": os.path.basename(path) if path else DASH,
         "created": _s(doc.get("created")),
         "rendered": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -69,3 +69,37 @@ def test_bootstrap_slope_ragged_matches_rectangular_and_drops_cleanly():
     means = [np.log(y).mean() for y in ragged]
     dx = np.log(x) - np.log(x).mean()
     assert abs(s - float((dx * means).sum() / (dx * dx).sum())) < 1e-12 and lo < s < hi
+
+
+def test_detectable_deviation_closed_form_and_symmetry():
+    """delta = tol + (s - q(alpha/2)) + (s - q(1 - power)) for at_most, mirrored for at_least,
+    the larger for equal; a pure shift of the data leaves it unchanged (it reads the spread only)."""
+    x = np.array([1e-3, 1e-2, 1e-1])
+    rng = np.random.default_rng(0)
+    ys = x[:, None] ** 0.5 * np.exp(0.3 * rng.standard_normal((3, 16)))
+    s, lo, hi, sl = _stats.bootstrap_slope_ci(x, ys, 0.05, 4000, np.random.default_rng(1), return_slopes=True)
+    assert (s, lo, hi) == _stats.bootstrap_slope_ci(x, ys, 0.05, 4000, np.random.default_rng(1))
+    q = np.quantile(sl, [0.025, 0.975, 0.1, 0.9])
+    up = _stats.slope_detectable_deviation(s, sl, "at_most", 0.1, 0.05, 0.9)
+    down = _stats.slope_detectable_deviation(s, sl, "at_least", 0.1, 0.05, 0.9)
+    assert up == pytest.approx(0.1 + (s - q[0]) + (s - q[2]))
+    assert down == pytest.approx(0.1 + (q[1] - s) + (q[3] - s))
+    assert _stats.slope_detectable_deviation(s, sl, "equal", 0.1, 0.05, 0.9) == max(up, down)
+    # a larger exponent (x**0.3 more at every point) shifts the bootstrap slopes by exactly 0.3
+    s2, _, _, sl2 = _stats.bootstrap_slope_ci(x, ys * x[:, None] ** 0.3, 0.05, 4000, np.random.default_rng(1),
+                                              return_slopes=True)
+    assert s2 == pytest.approx(s + 0.3) and np.allclose(sl2, sl + 0.3)
+    assert _stats.slope_detectable_deviation(s2, sl2, "at_most", 0.1, 0.05, 0.9) == pytest.approx(up)
+    # about (z_{1-alpha/2} + z_power) * SE(slope) beyond the tolerance
+    se = 0.3 / math.sqrt(16 * ((np.log(x) - np.log(x).mean()) ** 2).sum())
+    assert up - 0.1 == pytest.approx((stats.norm.ppf(0.975) + stats.norm.ppf(0.9)) * se, rel=0.3)
+    # bad input
+    with pytest.raises(ValueError, match="relation"):
+        _stats.slope_detectable_deviation(s, sl, "report", 0.0, 0.05, 0.9)
+    with pytest.raises(ValueError, match="power"):
+        _stats.slope_detectable_deviation(s, sl, "at_most", 0.0, 0.05, 1.0)
+    assert _stats.slope_detectable_deviation(s, np.array([np.nan]), "at_most", 0.0, 0.05, 0.9) == math.inf
+    # ragged grid points (zeros dropped) give their slopes too
+    s3, lo3, hi3, sl3 = _stats.bootstrap_slope_ci(x, [ys[0][:13], ys[1], ys[2]], 0.05, 4000,
+                                                  np.random.default_rng(1), return_slopes=True)
+    assert sl3.shape == (4000,) and lo3 == pytest.approx(np.quantile(sl3, 0.025))

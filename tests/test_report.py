@@ -340,3 +340,323 @@ def test_incomplete_banner_lists_missing_planned_claims(tmp_path):
     html = report.build_html(doc)
     assert "Incomplete run" in html and "2 of the planned claims have no result" in html
     assert "NOT/run-yet" in html and "ALSO/&lt;b&gt;missing&lt;/b&gt;" in html
+
+
+# ----------------------------------------------------------------------------- anytime decision (issue 14)
+
+import functools
+import importlib.util
+import random
+import re
+
+from claims._sequential import cs_upper, log_e_value
+
+
+@functools.lru_cache(maxsize=None)
+def _seq_point(n, v, p0, beta):
+    return float(log_e_value(n, v, p0)), cs_upper(n, v, beta)
+
+
+def _trajectory(counts, p0=0.05, beta=0.1):
+    """Engine-shaped trajectory from cumulative (trials, violations) per batch."""
+    out = []
+    for n, v in counts:
+        le, up = _seq_point(n, v, p0, beta)
+        out.append({"trials": n, "violations": v, "log_e": le, "cs_upper": up})
+    return out
+
+
+def _anytime(r, trajectories, decisions, *, batch=8, max_trials=64, alpha_ex=0.0025, used=None, budget=None,
+             keep_examples=False):
+    """Turn a synthetic result into an anytime one (the fields the engine writes); with
+    ``keep_examples`` the existing examples (one per trajectory) keep their other fields."""
+    old = r["examples"] if keep_examples else [{} for _ in trajectories]
+    r["examples"] = [
+        {"point": {"m": 64 * (k + 1), "L": 3}, "draw": k, "seed": 1000 + k, "max_ratio": 0.5, "min_ratio": 0.3,
+         "score": 0.5, **e, "trials": tr[-1]["trials"], "violations": tr[-1]["violations"],
+         "p_value": min(1.0, math.exp(-float(tr[-1]["log_e"]))), "significant": dec == "fail", "decision": dec,
+         "log_e": tr[-1]["log_e"], "trajectory": tr}
+        for k, (tr, dec, e) in enumerate(zip(trajectories, decisions, old))]
+    n_ex = len(trajectories)
+    st = r["stats"]
+    st.update(decision="anytime", trials_budget_per_example=max_trials,
+              trials_budget=budget if budget is not None else max_trials * n_ex,
+              trials_used=used if used is not None else sum(tr[-1]["trials"] for tr in trajectories),
+              alpha_per_test=alpha_ex, critical_count=None, fail_power=0.99, examples_planned=n_ex,
+              examples_run=n_ex, max_detectable_rate=0.5, failure_prob=0.05, power_target=0.9)
+    st["total_trials"] = sum(tr[-1]["trials"] for tr in trajectories)
+    r["profile"].update(decision="anytime", batch=batch, max_trials=max_trials)
+    if not keep_examples:
+        r["worst_example"] = r["examples"][0]
+    return r
+
+
+def _section(html, cid):
+    i = html.index(f'data-claim="{cid}" data-paper', html.index('<h2 id="claims">'))
+    j = html.find("<section", i)
+    return html[i:j if j > 0 else len(html)]
+
+
+def _traj_svgs(html):
+    return re.findall(r'<svg class="plot traj".*?</svg>', html, re.S)
+
+
+def _points(polyline):
+    return [tuple(int(c) for c in p.split(",")) for p in polyline.split()]
+
+
+def test_evidence_plot_anytime_places_values_and_threshold():
+    doc = make_results()
+    r = doc["results"][1]
+    fail_tr = _trajectory([(8, 2), (16, 5), (24, 9)])          # reaches the threshold: log E >= log(400)
+    pass_tr = _trajectory([(8, 0)])
+    assert fail_tr[-1]["log_e"] >= math.log(400) > fail_tr[-2]["log_e"]
+    _anytime(r, [fail_tr, pass_tr], ["fail", "pass"], max_trials=32)
+    html = report.build_html(doc)
+    sec = _section(html, r["claim_id"])
+    svgs = _traj_svgs(sec)
+    assert len(svgs) == 1
+    svg = svgs[0]
+    assert "Anytime evidence: all 2 examples" in svg and 'role="img"' in svg and "aria-label=" in svg
+    polys = re.findall(r'<polyline points="([^"]*)"/>', svg)
+    assert len(polys) == 4                                    # one per example in each panel
+    # drawn pass first, the fail on top; each curve starts at (0 trials, log E = 0, CS upper = 1)
+    top_pass, bot_pass, top_fail, bot_fail = (_points(p) for p in polys)
+    assert len(top_fail) == 4 and len(bot_fail) == 4 and top_fail[0] == top_pass[0] and bot_fail[0] == bot_pass[0]
+    # x is affine in the trials: 0, 8, 16, 24 evenly spaced; the budget (32) is the last quarter
+    xs = [x for x, _ in top_fail]
+    assert [x for x, _ in bot_fail] == xs and all(abs((xs[k] - xs[0]) - k * (xs[1] - xs[0])) <= 1 for k in range(4))
+    assert top_pass[-1][0] == xs[1]
+    # y is affine in log E: recover the map from two points and place the threshold line with it
+    les = [0.0] + [t["log_e"] for t in fail_tr]
+    ys = [y for _, y in top_fail]
+    scale = (ys[3] - ys[0]) / (les[3] - les[0])
+    assert scale < 0                                          # up is more evidence
+    for le, y in zip(les, ys):
+        assert abs(ys[0] + scale * le - y) <= 1.0
+    thr = math.log(1 / 0.0025)
+    ref = re.findall(r'<path d="M(\d+) (\d+)H(\d+)" stroke="([^"]+)"', svg)
+    assert len(ref) == 3                                      # threshold, p_det, p0
+    (x0, y_thr, x1, c_thr), (_, y_det, _, c_det), (_, y_p0, _, c_p0) = ref
+    assert c_thr == "#d62728" and abs(int(y_thr) - (ys[0] + scale * thr)) <= 1.0
+    assert ys[3] <= int(y_thr) < ys[2]                       # the last batch crossed it, the one before did not
+    assert int(x0) < xs[0] and int(x1) > xs[3]
+    # the confidence-sequence panel: affine in the rate, 1 at the start; p_det = 0.5 and p0 = 0.05 lines
+    cs = [1.0] + [t["cs_upper"] for t in fail_tr]
+    yb = [y for _, y in bot_fail]
+    mc, my = sum(cs) / 4, sum(yb) / 4                          # least squares: the points are whole pixels
+    sb = sum((c - mc) * (y - my) for c, y in zip(cs, yb)) / sum((c - mc) ** 2 for c in cs)
+    assert sb < 0
+    for c, y in zip(cs, yb):
+        assert abs(my + sb * (c - mc) - y) <= 1.0
+    assert abs(int(y_det) - (my + sb * (0.5 - mc))) <= 1.5 and c_det == "#1a7f37"
+    assert abs(int(y_p0) - (my + sb * (0.05 - mc))) <= 1.5
+    # the pass example's CS upper bound ended below p_det, the fail's above
+    assert bot_pass[-1][1] > int(y_det) > bot_fail[-1][1]
+    # legend, colours by decision, hover titles, caption
+    assert "log(1/α_ex) = 5.99" in svg and "p_det = 0.5" in svg and "p0 = 0.05" in svg
+    assert 'stroke="#cf222e"' in svg and 'stroke="#1a7f37"' in svg
+    assert "<title>#1: fail at 24 trials, 9 violations" in svg and "<title>#2: pass at 8 trials, 0 violations" in svg
+    assert "2 curves for all 2 examples." in sec and "fixed-budget test" not in sec
+    # the claim's trials used / budget, the stopping counts and the examples table's decisions
+    assert "trials 32 / 64 (50%)" in sec and "batches of 8, at most 32 trials per example" in sec
+    assert "stopped: 1 fail, 1 pass" in sec
+    assert "<th>Stopped</th>" in sec and "<td>fail</tr>" in sec and "<td>pass</tr>" in sec
+    assert "fail when the log e-value ≥ log(1/α_ex) = 5.99" in sec
+    assert "an example at that rate fails within its budget with probability 0.99" in sec
+
+
+def test_evidence_plot_caps_curves_and_merges_identical_trajectories():
+    doc = make_results()
+    r = doc["results"][1]
+    # 12 examples: 9 distinct inconclusive trajectories, one pass far from a fail, 2 identical passes
+    rng = random.Random(3)
+    trs, decs = [], []
+    for k in range(9):
+        v, counts = 0, []
+        for n in range(8, 65, 8):
+            v += rng.randint(0, 2) + (k % 3 == 0)
+            counts.append((n, min(v, n)))
+        trs.append(_trajectory(counts))
+        decs.append("inconclusive")
+    trs += [_trajectory([(8, 1), (16, 1)])] * 2 + [_trajectory([(8, 0)])]   # the pair is nearer to a fail
+    decs += ["pass", "pass", "pass"]
+    _anytime(r, trs, decs)
+    sec = _section(report.build_html(doc), r["claim_id"])
+    (svg,) = _traj_svgs(sec)
+    assert svg.count("<polyline") == 2 * report._MAX_EVIDENCE_CURVES == 10
+    assert svg.count('<g class="c" stroke="#1a7f37"') == 1          # one pass curve kept (one per decision)
+    assert svg.count('<g class="c" stroke="#9a6700"') == 4          # the inconclusive ones nearest to a fail
+    assert "Anytime evidence: 6 of 12 examples" in svg and "<title>#10, #11: pass at 16 trials, 1 violation," in svg
+    assert "5 curves for 6 of 12 examples (those nearest to a fail" in sec
+    assert "stopped: 9 inconclusive, 3 pass" in sec
+    # with few examples, identical counts share one curve, and the title lists them
+    r2 = doc["results"][0]
+    same = _trajectory([(8, 0)])
+    _anytime(r2, [same, same, same], ["pass"] * 3, max_trials=32)
+    sec2 = _section(report.build_html(doc), r2["claim_id"])
+    (svg2,) = _traj_svgs(sec2)
+    assert svg2.count("<polyline") == 2 and "<title>#1, #2, #3: pass at 8 trials" in svg2
+    assert "1 curve for all 3 examples (same counts, same curve)." in sec2
+
+
+def test_evidence_plot_every_point_inside_its_panel_and_few_points():
+    from claims._svg import evidence_plot
+
+    n = list(range(0, 1025, 8))
+    series = [{"trials": n, "log_e": [0.01 * k * math.sin(k / 5) for k in range(len(n))],
+               "cs_upper": [1 / (1 + 0.05 * k) for k in range(len(n))], "color": "#123456", "title": "t"},
+              {"trials": [0, 8, 16], "log_e": [0, 3.0, "inf"], "cs_upper": [1, 0.8, None], "color": "#654321"}]
+    svg = evidence_plot(series, threshold=4.0, p_det=0.5, p0=0.05, budget=1024, legend=[("#cf222e", "fail")])
+    polys = [_points(p) for p in re.findall(r'points="([^"]*)"', svg)]
+    assert len(polys) == 4
+    assert all(len(p) <= 32 for p in polys)                   # long trajectories are thinned
+    frames = [tuple(map(int, m)) for m in re.findall(r'<rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"', svg)]
+    (ax, ay, aw, ah), (bx, by, bw, bh) = frames
+    for (pts, (x, y, w, h)) in zip(polys, [frames[0], frames[1], frames[0], frames[1]]):
+        assert all(x <= px <= x + w and y <= py <= y + h for px, py in pts), (pts, (x, y, w, h))
+    assert polys[2][-1][1] == ay                              # log E = +inf is drawn at the top of its panel
+    assert "fail: log e-value ≥ log(1/α_ex) = 4" in svg and "stopped:" in svg
+    assert evidence_plot([{"trials": [], "log_e": [], "cs_upper": []}], threshold=1.0) == ""
+    # text from the data is escaped
+    bad = evidence_plot([{"trials": [0, 8], "log_e": [0, 1], "cs_upper": [1, 0.5], "title": "<script>x</script>",
+                          "color": '"><script>'}], threshold=2.0, title="<b>t</b>")
+    assert "<script>" not in bad and "<b>" not in bad
+
+
+def test_fixed_results_say_no_trajectory_and_show_trials_used():
+    doc = make_results()
+    html = report.build_html(doc)
+    assert not _traj_svgs(html)
+    sec = _section(html, "AZLS-DNN/Step2a")
+    assert "trials 48 / 48 (100%)" in sec and "fixed-budget test: no trajectory" in sec
+    assert "<th>Significant</th>" in sec
+    assert "mean 48 per claim over 5 claims (fixed budget)" in " ".join(html.split())
+    # an old results file without the new stats fields: the budget is K x examples planned
+    r = doc["results"][1]
+    r["stats"]["examples_planned"] = 4
+    sec = _section(report.build_html(doc), "AZLS-DNN/Step2a")
+    assert "trials 48 / 64 (75%)" in sec
+
+
+def test_anytime_trials_used_in_summary_and_header():
+    doc = make_results()
+    a, b = doc["results"][1], doc["results"][2]
+    _anytime(a, [_trajectory([(8, 0)])] * 2, ["pass"] * 2, used=96, budget=256)
+    _anytime(b, [_trajectory([(8, 0)])] * 2, ["pass"] * 2, used=32, budget=256)
+    doc["results"] = [a, b] + [r for r in doc["results"] if r is not a and r is not b]
+    html = report.build_html(doc)
+    text = " ".join(html.split())
+    assert "trials 96 / 256 (38%)" in _section(html, a["claim_id"])
+    assert "trials 32 / 256 (13%)" in _section(html, b["claim_id"])           # 12.5% rounds half up
+    assert "of 256 (38%)" in html and "of 256 (13%)" in html        # the summary table's trials column
+    assert "3 examples × ≤ 64 trials (anytime, batches of 8)" in text          # the header's profile line
+    assert "3 examples × 16 trials" in " ".join(report.build_html(make_results()).split())
+    assert ('<td id="trials-mean">mean 64 per claim over 2 anytime claims (mean budget 256; 128 of 512 budgeted '
+            'trials used, 25%)</td>') in text
+    # the fixed claims of the same page still say so
+    assert "fixed-budget test: no trajectory" in _section(html, "ZCZG/A.4")
+
+
+def test_anytime_without_trajectories_or_with_garbage_still_renders():
+    doc = make_results()
+    r = doc["results"][1]
+    _anytime(r, [_trajectory([(8, 0)])], ["pass"])
+    r["examples"][0]["trajectory"] = [{"trials": "x"}, None, {"trials": 8, "log_e": "nan", "cs_upper": "oops"}]
+    sec = _section(report.build_html(doc), r["claim_id"])
+    assert not _traj_svgs(sec) and "anytime rule: no example trajectory recorded" in sec
+    assert "(no example ran)" not in sec
+    r["examples"] = []
+    sec = _section(report.build_html(doc), r["claim_id"])
+    assert "anytime rule: no example trajectory recorded (no example ran)" in sec
+    # an exact claim (p0 = 0): log E = +inf after a violation, written "inf" in the JSON
+    tr = [{"trials": 8, "violations": 1, "log_e": "inf", "cs_upper": 0.6}]
+    _anytime(r, [tr], ["fail"])
+    sec = _section(report.build_html(json.loads(json.dumps(doc))), r["claim_id"])
+    (svg,) = _traj_svgs(sec)
+    assert svg.count("<polyline") == 2 and "log e ∞" in svg
+
+
+@pytest.mark.parametrize("relation, sign", [("at_most", "+"), ("at_least", "−"), ("equal", "±")],
+                         ids=["at_most", "at_least", "equal"])
+def test_scaling_detectable_deviation_shown(relation, sign):
+    doc = make_results()
+    r = doc["results"][1]
+    sc = r["scalings"][0]
+    sc["relation"], sc["detectable_deviation"] = relation, 0.1234
+    html = report.build_html(doc)
+    sec = _section(html, r["claim_id"])
+    assert f"detects {sign}0.12 (the smallest exponent error this sweep detects with probability ≥ 0.9)" in sec
+    assert f"omega: slope 0.66 · detects {sign}0.12" in sec                     # the sweep's line
+    row = html[html.index(f'<tr data-claim="{r["claim_id"]}"'):]
+    assert f"vs {'≤' if relation == 'at_most' else '≥' if relation == 'at_least' else '='} 0.6667 · detects {sign}0.12" \
+        in row[:row.index("</tr>")]
+    sc["message"] = "slope 0.66; detects deviations >= 0.123"   # the engine's message says it: not twice
+    assert f"omega: slope 0.66; detects deviations &gt;= 0.123</li>" in _section(report.build_html(doc), r["claim_id"])
+    sc["power"] = 0.8                                        # the sweep's own power, when recorded, wins
+    assert "detects with probability ≥ 0.8)" in report.build_html(doc)
+    sc["detectable_deviation"] = "inf"                       # nothing detectable at this budget
+    assert f"detects {sign}∞" in report.build_html(doc)
+    del sc["detectable_deviation"]                           # results without the field: nothing shown
+    sc["message"] = "slope 0.66"
+    assert "detects" not in report.build_html(doc)
+
+
+def _bench_module():
+    path = pathlib.Path(__file__).parent / "benchmarks" / "bench_report.py"
+    spec = importlib.util.spec_from_file_location("bench_report_for_size", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _bench_anytime(doc, batch=8, max_trials=64, seed=0):
+    """The 200-claim benchmark results under the anytime rule: every example a trajectory,
+    true claims at violation rates up to the allowed 0.05, false ones up to 0.6 (many
+    distinct curves: a heavy case for the page size)."""
+    rng = random.Random(seed)
+    for r in doc["results"]:
+        st = r["stats"]
+        thr = math.log(1 / st["alpha_per_test"])
+        trs, decs = [], []
+        for e in r["examples"]:
+            q = rng.uniform(0, 0.6 if r["verdict"] == "fail" else 0.05)
+            n = v = 0
+            counts, dec = [], "inconclusive"
+            while n < max_trials:
+                v += sum(rng.random() < q for _ in range(batch))
+                n += batch
+                counts.append((n, v))
+                le, up = _seq_point(n, v, 0.05, 0.1)
+                if le >= thr:
+                    dec = "fail"
+                    break
+                if up < 0.5:
+                    dec = "pass"
+                    break
+            trs.append(_trajectory(counts))
+            decs.append(dec)
+        _anytime(r, trs, decs, batch=batch, max_trials=max_trials, alpha_ex=st["alpha_per_test"], keep_examples=True)
+    return doc
+
+
+@pytest.mark.parametrize("decision", ["fixed", "anytime"])
+def test_200_claim_report_under_size_limit(decision, tmp_path):
+    """The benchmark's 200 realistically sized claims (tests/benchmarks/bench_report.py) stay
+    under its 5 MiB limit, also with an evidence plot per claim under the anytime rule."""
+    bench = _bench_module()
+    doc = bench.synthetic_results()
+    if decision == "anytime":
+        doc = _bench_anytime(doc)
+    src = _write(tmp_path, doc)
+    out = report.render_html(src, tmp_path / "r.html", git_commit="0" * 40)
+    html = pathlib.Path(out).read_text(encoding="utf-8")
+    size = len(html.encode("utf-8"))
+    assert size < bench.MAX_BYTES, f"{decision}: {size} bytes for {bench.N_CLAIMS} claims (limit {bench.MAX_BYTES})"
+    svgs = _traj_svgs(html)
+    if decision == "fixed":
+        assert not svgs and html.count("fixed-budget test: no trajectory") == bench.N_CLAIMS
+    else:
+        assert len(svgs) == bench.N_CLAIMS
+        assert max(s.count("<polyline") for s in svgs) == 2 * report._MAX_EVIDENCE_CURVES
+        assert max(len(s.encode()) for s in svgs) < 5000     # each evidence plot stays small

@@ -79,6 +79,9 @@ svg.plot .tick { font-size: 11px; fill: #57606a; }
 svg.plot .alabel { font-size: 12px; fill: #1f2328; }
 svg.plot .ptitle { font-size: 12.5px; font-weight: 600; fill: #1f2328; }
 svg.plot .legend { font-size: 11.5px; fill: #1f2328; }
+svg.traj .c { fill: none; stroke-width: 1.6; stroke-linejoin: round; stroke-opacity: .85; }
+svg.traj .end { stroke-width: 5; stroke-linecap: round; stroke-opacity: 1; }
+svg.traj .ref { fill: none; stroke-width: 1.3; }
 .cex { border: 1px solid var(--fail); background: #fff5f5; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 .cex h4, .worst h4 { margin: 0 0 4px; }
 .worst { border: 1px dashed var(--bd); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
@@ -182,6 +185,7 @@ REPORT = r"""<!DOCTYPE html>
 <tr><th>Dtype</th><td>{{ h.dtypes }}</td></tr>
 <tr><th>Git commit</th><td class="mono">{{ h.commit }}</td></tr>
 <tr><th>Wall time</th><td>{{ h.wall }}</td></tr>
+<tr><th>Trials used</th><td id="trials-mean">{{ h.trials_mean }}</td></tr>
 </table>
 <table class="kv">
 {% for k, v in h.versions %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% else %}<tr><th>Versions</th><td class="na">—</td></tr>{% endfor %}
@@ -194,7 +198,8 @@ REPORT = r"""<!DOCTYPE html>
 <li>Decision rule per example: <b>{{ h.decisions }}</b> (fixed: K trials and one exact binomial test; anytime: batches of trials until
 an anytime-valid e-value rejects or a confidence sequence rules out the detectable rate, valid under optional stopping).</li>
 <li>Per claim, the false-fail rate is at most <b>α = {{ h.alpha }}</b> (a true claim is reported as <i>fail</i> with probability ≤ α).</li>
-<li>α is split by <b>Bonferroni</b> across the claim's tests (one exact one-sided binomial test per Hypothesis example,
+<li>α is split by <b>Bonferroni</b> across the claim's tests (one test per Hypothesis example — fixed: an exact one-sided binomial test;
+anytime: the e-value reaching 1/α<sub>ex</sub>, whose evidence per example is plotted against the trials used —
 plus one per non-report scaling exponent): each test runs at α / n<sub>tests</sub> = {{ h.alpha_ex }} (n<sub>tests</sub> = {{ h.n_tests }}).</li>
 <li>A <i>pass</i> states its power: the smallest violation rate that would have been detected with probability ≥ <b>{{ h.power_target }}</b>;
 if that rate exceeds {{ h.max_detectable }}, the verdict is <i>inconclusive</i> (budget too small). <i>error</i> means the check itself broke and is never a pass.</li>
@@ -223,7 +228,7 @@ A claim is flagged when its margin shrank by more than ×{{ h.margin_shrink }} s
 <td>{{ c.paper_key }}<div class="small sub">{{ c.ref }}</div></td>
 <td>{{ c.family }}</td>
 <td data-sort="{{ c.verdict_rank }}"><span class="badge {{ c.verdict_class }}">{{ c.verdict }}</span></td>
-<td class="num" data-sort="{{ c.trials_sort }}">{{ c.trials }}</td>
+<td class="num" data-sort="{{ c.trials_sort }}">{{ c.trials }}{% if c.budget_sub %}<div class="small sub">{{ c.budget_sub }}</div>{% endif %}</td>
 <td class="num" data-sort="{{ c.viol_sort }}">{{ c.violations }}<div class="small sub">{{ c.rate_ci }}</div></td>
 <td class="num" data-sort="{{ c.tight_sort }}">{{ c.tightness }}</td>
 {% if h.history_runs %}<td data-sort="{{ 0 if c.shrink_flag else 1 }}">{{ c.spark }}{% if c.shrink_flag %} <span class="badge shrank" title="{{ c.shrink }}">margin shrank</span>{% endif %}</td>{% endif %}
@@ -276,12 +281,14 @@ measured/bound max {{ c.worst.max_ratio }}, min {{ c.worst.min_ratio }}</div>{% 
 </div>
 <div>
 <table class="kv">
-<tr><th>Examples × trials</th><td>{{ c.examples_run }} × {{ c.trials_per_example }} = {{ c.trials }}</td></tr>
+{% if c.decision == "anytime" %}<tr><th>Examples · trials</th><td>{{ c.examples_run }} examples · {{ c.trials }} trials</td></tr>
+{% else %}<tr><th>Examples × trials</th><td>{{ c.examples_run }} × {{ c.trials_per_example }} = {{ c.trials }}</td></tr>{% endif %}
+<tr><th>Trials used / budget</th><td class="trials-used">{{ c.trials_used }}{% if c.anytime_rule %} · anytime: {{ c.anytime_rule }}{% endif %}{% if c.stopped %} · stopped: {{ c.stopped }}{% endif %}{% if c.evidence_note %} · <span class="sub">{{ c.evidence_note }}</span>{% endif %}</td></tr>
 <tr><th>Violations</th><td>{{ c.violations }} · rate {{ c.rate }} · {{ c.rate_ci_long }}</td></tr>
 <tr><th>Tightness</th><td>{{ c.tightness }}</td></tr>
 {% if c.spark %}<tr><th>History</th><td>{{ c.spark }} <span class="small">{{ c.hist_text }}</span></td></tr>{% endif %}
 <tr><th>Power</th><td>{{ c.power }}</td></tr>
-<tr><th>α / per test</th><td>{{ c.alpha }} / {{ c.alpha_ex }} (n<sub>tests</sub> = {{ c.n_tests }}, reject at ≥ {{ c.crit }} violations)</td></tr>
+<tr><th>α / per test</th><td>{{ c.alpha }} / {{ c.alpha_ex }} (n<sub>tests</sub> = {{ c.n_tests }}, {% if c.fail_at %}{{ c.fail_at }}{% else %}reject at ≥ {{ c.crit }} violations{% endif %})</td></tr>
 {% for e in c.exponents %}<tr><th>Exponent in {{ e.param }}</th><td>{{ e.long }}</td></tr>{% endfor %}
 <tr><th>Run</th><td>seed {{ c.seed }} · {{ c.device }} · {{ c.dtype }} · profile {{ c.profile }} · {{ c.time }}{% if c.started %} · started {{ c.started }}{% endif %}</td></tr>
 </table>
@@ -292,7 +299,7 @@ measured/bound max {{ c.worst.max_ratio }}, min {{ c.worst.min_ratio }}</div>{% 
 {% if c.notes %}<div><b>Notes:</b> {{ c.notes }}</div>{% endif %}
 {% if c.examples %}<details><summary>{{ c.examples|length }} example(s) explored</summary>
 <table class="grid small ex"><thead><tr><th>#</th><th>Point</th><th>Seed</th><th class="num">Violations</th><th class="num">p-value</th>
-<th class="num">max ratio</th><th class="num">min ratio</th><th>Significant</th></tr></thead><tbody>
+<th class="num">max ratio</th><th class="num">min ratio</th><th>{{ "Stopped" if c.decision == "anytime" else "Significant" }}</th></tr></thead><tbody>
 {% for e in c.examples %}<tr><td>{{ loop.index }}<td class="mono">{{ e.point }}<td class="mono">{{ e.seed }}<td>{{ e.violations }}/{{ e.trials }}<td>{{ e.p }}<td>{{ e.max_ratio }}<td>{{ e.min_ratio }}<td>{{ e.significant }}</tr>{% endfor %}
 </tbody></table></details>{% endif %}
 {% if c.scal_msgs %}<details><summary>Scaling sweeps</summary><ul>{% for s in c.scal_msgs %}<li>{{ s }}</li>{% endfor %}</ul></details>{% endif %}
