@@ -190,7 +190,7 @@ class Scaling:
     tuple), holds the other parameters at ``base`` (a dict, a callable
     ``profile -> dict``, or ``None`` = each parameter's low end clipped to the
     profile limits), runs K trials per grid value, fits the OLS slope of
-    ``log(series)`` on ``log(param)`` and a bootstrap percentile CI.
+    ``log(series)`` on ``log(param)`` and a bootstrap-SE t interval (``claims._stats.slope_fit``).
 
     ``relation``: ``"at_most"`` (fail if the CI lies above ``exponent + tolerance``;
     finding "loose" if it lies below ``exponent``), ``"at_least"`` (mirrored),

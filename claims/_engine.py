@@ -512,14 +512,14 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
                  alpha_ex: float, reps: int, executor=None) -> dict:
     """Scaling ``i`` of ``claim``: sweep ``sc.param`` over its grid (other parameters at the base),
     K trials per grid point, fit the OLS slope of log(series) on log(param) with a ``1 - alpha_ex``
-    percentile bootstrap CI (:func:`claims._stats.bootstrap_slope_ci`), and decide (see
+    bootstrap-SE t interval (:func:`claims._stats.slope_fit`), and decide (see
     :class:`claims.Scaling`): ``ok`` / ``fail`` / ``loose`` / ``report`` / ``inconclusive`` / ``error``.
 
     **Power.** A gated scaling (``at_most`` / ``at_least`` / ``equal``) records
     ``detectable_deviation``: the smallest error of the claimed exponent (true exponent past the
     claimed one, tolerance included) it fails with probability >= ``power`` =
     ``profile.power_target`` (:func:`claims._stats.slope_detectable_deviation`; an approximation:
-    shift model, slope law estimated by the bootstrap).
+    shift model, t law of the studentised slope).
 
     **Sequential sizing** (a variance-based sample-size re-estimation, the "internal pilot" of
     Wittes & Brittain 1990, Stein's two-stage idea): while ``detectable_deviation >
@@ -596,10 +596,10 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
         ys, zeros_dropped = fit["ys"], fit["zeros_dropped"]
         rng = np.random.default_rng(_bootstrap_seed(seed, i, batches))
         n, batches = n + k, batches + 1
-        slope, lo, hi, slopes = _stats.bootstrap_slope_ci(xs, ys if any(zeros_dropped) else np.stack(ys),
-                                                          alpha_ex, reps, rng, return_slopes=True)
+        sf = _stats.slope_fit(xs, ys, alpha_ex, reps, rng)
+        slope, lo, hi = sf.slope, sf.lo, sf.hi
         if gated:
-            dd = _stats.slope_detectable_deviation(slope, slopes, sc.relation, tol, alpha_ex, power)
+            dd = _stats.slope_detectable_deviation(slope, sf.slopes, sc.relation, tol, alpha_ex, power, sf.df)
         # the stopping rule: the spread only (dd), never the slope's position
         if not grow or dd <= target or n >= budget:
             break
@@ -635,6 +635,7 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
             msg += f"; detects deviations >= {dd:.3g} (target {tt})" + (
                 f" with {n} trials per grid point{per_batch}" if batches > 1 else "")
     info.update(verdict=verdict, message=msg, slope=slope, ci=[lo, hi], ci_level=1 - alpha_ex,
+                se=sf.se, df=sf.df if math.isfinite(sf.df) else None,
                 trials=n, batches=batches, bootstrap_reps=reps, max_ratio=float(max(fit["ratios"])),
                 means=[float(np.exp(np.log(y).mean())) for y in ys],
                 values=[[float(v) for v in y] for y in ys])
@@ -1109,8 +1110,10 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         + (" (p0 = 0: any violation rejects)" if p0 == 0 else "")
         + f"; reject at alpha_ex = alpha/(examples + non-report scalings) = {alpha:g}/{n_tests} = {alpha_ex:.3g} "
         f"(Bonferroni: claim-level false-fail rate <= {alpha:g}); smallest rejected count {crit}. "
-        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, {reps}-rep bootstrap "
-        f"(trials resampled within grid points) percentile CI at level 1-alpha_ex. Power: smallest violation "
+        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, slope +/- t(1-alpha_ex/2, "
+        f"Satterthwaite df) x bootstrap SE ({reps} reps, trials resampled within grid points, K/(K-1) corrected); "
+        f"each gated scaling states the exponent error it detects with probability >= {prof.power_target:g}. "
+        f"Power: smallest violation "
         f"rate p1 at which at least one of the examples run rejects with probability >= {prof.power_target:g}; "
         f"inconclusive if p1 > {prof.max_detectable_rate:g} or no valid example ran."
     )
@@ -1120,8 +1123,9 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
         f"under optional stopping). A pass states that violation rates >= {prof.max_detectable_rate:g} are passed "
         f"with probability <= {1 - prof.power_target:g} per example; such a rate fails within the budget with "
         f"probability {stats['fail_power'] if stats['fail_power'] is not None else float('nan'):.3g}. "
-        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, {reps}-rep bootstrap "
-        f"(trials resampled within grid points) percentile CI at level 1-alpha_ex, K={K} trials per grid point."
+        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, slope +/- t(1-alpha_ex/2, "
+        f"Satterthwaite df) x bootstrap SE ({reps} reps, trials resampled within grid points, K/(K-1) corrected), "
+        f"K={K} trials per grid point."
     )
 
     if stats["over_budget"]:

@@ -57,13 +57,13 @@ def test_slope_exact_power_law_and_bootstrap():
 
 def test_bootstrap_slope_ragged_matches_rectangular_and_drops_cleanly():
     """Grid points with different trial counts (zeros dropped): the slope is the OLS slope of the
-    per-point mean log; with equal counts the ragged path gives the rectangular slope exactly."""
+    per-point mean log; an array and a list of equal-length rows give the same fit exactly."""
     x = np.array([1.0, 4.0, 16.0])
     rng = np.random.default_rng(0)
     ys = np.exp(0.5 * np.log(x)[:, None] + 0.1 * rng.standard_normal((3, 16)))
-    s_rect, _, _ = _stats.bootstrap_slope_ci(x, ys, 0.01, 4000, np.random.default_rng(1))
-    s_rag, lo, hi = _stats._bootstrap_slope_ci_ragged(x, list(ys), 0.01, 4000, np.random.default_rng(1))
-    assert abs(s_rag - s_rect) < 1e-12 and lo < s_rag < hi
+    rect = _stats.bootstrap_slope_ci(x, ys, 0.01, 4000, np.random.default_rng(1))
+    assert _stats.bootstrap_slope_ci(x, list(ys), 0.01, 4000, np.random.default_rng(1)) == rect
+    assert rect[1] < rect[0] < rect[2]
     ragged = [ys[0][:13], ys[1], ys[2][:15]]
     s, lo, hi = _stats.bootstrap_slope_ci(x, ragged, 0.01, 4000, np.random.default_rng(1))
     means = [np.log(y).mean() for y in ragged]
@@ -71,35 +71,56 @@ def test_bootstrap_slope_ragged_matches_rectangular_and_drops_cleanly():
     assert abs(s - float((dx * means).sum() / (dx * dx).sum())) < 1e-12 and lo < s < hi
 
 
-def test_detectable_deviation_closed_form_and_symmetry():
-    """delta = tol + (s - q(alpha/2)) + (s - q(1 - power)) for at_most, mirrored for at_least,
-    the larger for equal; a pure shift of the data leaves it unchanged (it reads the spread only)."""
+def test_slope_fit_t_interval_se_and_satterthwaite_df():
+    """slope +/- t(1 - alpha/2, df) se: se the bias-corrected bootstrap SD, close to the
+    analytic standard error sqrt(sum w_j^2 s_j^2 / K_j); df by Welch-Satterthwaite (equal
+    variances and K: (sum w^2)^2 / sum w^4 (K - 1), 2 (K - 1) on a 3-point geometric grid, whose
+    middle point has weight 0))."""
     x = np.array([1e-3, 1e-2, 1e-1])
     rng = np.random.default_rng(0)
     ys = x[:, None] ** 0.5 * np.exp(0.3 * rng.standard_normal((3, 16)))
-    s, lo, hi, sl = _stats.bootstrap_slope_ci(x, ys, 0.05, 4000, np.random.default_rng(1), return_slopes=True)
-    assert (s, lo, hi) == _stats.bootstrap_slope_ci(x, ys, 0.05, 4000, np.random.default_rng(1))
-    q = np.quantile(sl, [0.025, 0.975, 0.1, 0.9])
-    up = _stats.slope_detectable_deviation(s, sl, "at_most", 0.1, 0.05, 0.9)
-    down = _stats.slope_detectable_deviation(s, sl, "at_least", 0.1, 0.05, 0.9)
-    assert up == pytest.approx(0.1 + (s - q[0]) + (s - q[2]))
-    assert down == pytest.approx(0.1 + (q[1] - s) + (q[3] - s))
-    assert _stats.slope_detectable_deviation(s, sl, "equal", 0.1, 0.05, 0.9) == max(up, down)
+    f = _stats.slope_fit(x, ys, 0.01, 20000, np.random.default_rng(1))
+    dx = np.log(x) - np.log(x).mean()
+    w = dx / (dx * dx).sum()
+    v = np.log(ys).var(axis=1, ddof=1) / 16
+    assert f.se == pytest.approx(math.sqrt((w * w * v).sum()), rel=0.03)
+    assert f.df == pytest.approx(((w * w * v).sum()) ** 2 / ((w * w * v) ** 2 / 15).sum())
+    assert 15 <= f.df <= 30
+    half = stats.t.ppf(0.995, f.df) * f.se
+    assert (f.lo, f.hi) == pytest.approx((f.slope - half, f.slope + half))
+    # equal spreads: 2 (K - 1) here; no spread: df = inf and a zero-width interval
+    flat = np.tile(np.exp(rng.standard_normal(16)), (3, 1))
+    assert _stats.slope_df(x, flat) == pytest.approx(30.0)
+    exact = _stats.slope_fit(x, np.ones((3, 8)) * x[:, None] ** 2.0, 0.01, 2000, np.random.default_rng(1))
+    assert exact.df == math.inf and exact.lo == pytest.approx(2.0) and exact.hi == pytest.approx(2.0)
+
+
+def test_detectable_deviation_closed_form_and_symmetry():
+    """delta = tol + (t(1 - alpha/2, df) + t(power, df)) * se for every relation; a pure shift of
+    the data leaves it unchanged (it reads the spread only)."""
+    x = np.array([1e-3, 1e-2, 1e-1])
+    rng = np.random.default_rng(0)
+    ys = x[:, None] ** 0.5 * np.exp(0.3 * rng.standard_normal((3, 16)))
+    f = _stats.slope_fit(x, ys, 0.05, 4000, np.random.default_rng(1))
+    s, sl = f.slope, f.slopes
+    assert (s, f.lo, f.hi) == _stats.bootstrap_slope_ci(x, ys, 0.05, 4000, np.random.default_rng(1))
+    up = _stats.slope_detectable_deviation(s, sl, "at_most", 0.1, 0.05, 0.9, f.df)
+    down = _stats.slope_detectable_deviation(s, sl, "at_least", 0.1, 0.05, 0.9, f.df)
+    assert up == pytest.approx(0.1 + (stats.t.ppf(0.975, f.df) + stats.t.ppf(0.9, f.df)) * f.se)
+    assert down == up == _stats.slope_detectable_deviation(s, sl, "equal", 0.1, 0.05, 0.9, f.df)
+    # df = inf: normal quantiles (smaller than the t ones)
+    assert _stats.slope_detectable_deviation(s, sl, "at_most", 0.1, 0.05, 0.9) < up
     # a larger exponent (x**0.3 more at every point) shifts the bootstrap slopes by exactly 0.3
-    s2, _, _, sl2 = _stats.bootstrap_slope_ci(x, ys * x[:, None] ** 0.3, 0.05, 4000, np.random.default_rng(1),
-                                              return_slopes=True)
-    assert s2 == pytest.approx(s + 0.3) and np.allclose(sl2, sl + 0.3)
-    assert _stats.slope_detectable_deviation(s2, sl2, "at_most", 0.1, 0.05, 0.9) == pytest.approx(up)
-    # about (z_{1-alpha/2} + z_power) * SE(slope) beyond the tolerance
-    se = 0.3 / math.sqrt(16 * ((np.log(x) - np.log(x).mean()) ** 2).sum())
-    assert up - 0.1 == pytest.approx((stats.norm.ppf(0.975) + stats.norm.ppf(0.9)) * se, rel=0.3)
+    f2 = _stats.slope_fit(x, ys * x[:, None] ** 0.3, 0.05, 4000, np.random.default_rng(1))
+    assert f2.slope == pytest.approx(s + 0.3) and np.allclose(f2.slopes, sl + 0.3)
+    assert _stats.slope_detectable_deviation(f2.slope, f2.slopes, "at_most", 0.1, 0.05, 0.9, f2.df) == \
+        pytest.approx(up)
     # bad input
     with pytest.raises(ValueError, match="relation"):
         _stats.slope_detectable_deviation(s, sl, "report", 0.0, 0.05, 0.9)
     with pytest.raises(ValueError, match="power"):
         _stats.slope_detectable_deviation(s, sl, "at_most", 0.0, 0.05, 1.0)
-    assert _stats.slope_detectable_deviation(s, np.array([np.nan]), "at_most", 0.0, 0.05, 0.9) == math.inf
+    assert _stats.slope_detectable_deviation(s, np.array([np.nan, 1.0]), "at_most", 0.0, 0.05, 0.9) == math.inf
     # ragged grid points (zeros dropped) give their slopes too
-    s3, lo3, hi3, sl3 = _stats.bootstrap_slope_ci(x, [ys[0][:13], ys[1], ys[2]], 0.05, 4000,
-                                                  np.random.default_rng(1), return_slopes=True)
-    assert sl3.shape == (4000,) and lo3 == pytest.approx(np.quantile(sl3, 0.025))
+    f3 = _stats.slope_fit(x, [ys[0][:13], ys[1], ys[2]], 0.05, 4000, np.random.default_rng(1))
+    assert f3.slopes.shape == (4000,) and f3.lo < f3.slope < f3.hi
