@@ -580,6 +580,10 @@ T3_UPPER = register(Claim(
 
 # ============================================================================ Theorem 4
 
+#: Theorem 4's constant: the poly(varrho), poly(rho) factors read as one number for L <= 6, n <= 4 (see the
+#: provenance; the unit-constant reading, c = 1, is a false variant refuted by the search)
+_T4_C = 100.0
+
 T4 = register(Claim(
     id="AZLS-RNN/Thm4",
     title="Theorem 4 (semi-smoothness): f(W^+W') <= f(W^) + <grad f, W'> + m^{1/3} sqrt(f)||W'|| + m||W'||^2",
@@ -592,22 +596,70 @@ T4 = register(Claim(
             FloatParam("Delta", 0.25, 2.0, log=True), FloatParam("r", 0.01, 1.0, log=True),
             Choice("rest_norm", (1.0, 0.5))),
     measure=_m.measure_thm4,
-    bound=Bound("upper", _one, 1.0,
+    bound=Bound("upper", _one, _T4_C,
                 shape_tex=r"R/\big(m^{1/3}\sqrt{f(\breve W)}\|W'\|_2+m\|W'\|_2^2\big)",
-                provenance=("calibrated: scratch run at m = 64 (smallest width), K = 16, corners L in {2, 4, 6}, "
-                            "n in {1, 2, 4}, r in {0.01, 0.1, 1}: max value 0.49 (L = 6, n = 4); c = 1 (margin 2); "
-                            "the poly(varrho), poly(rho) factors are both read as this one constant")),
-    quantifier="forall", adversary=("W^ = W~ + random point of the ball ||.||_2 = Delta/sqrt m; W' of norm r/sqrt m: "
-                                    "+- the targeted sign-flip construction at W^ at every step l* of sample 0 "
-                                    "(rank one; flips units, which is what makes R positive), and a random "
-                                    "Gaussian direction"),
+                provenance=(
+                    "re-calibrated (issue 13) when a Frank-Wolfe search over the ball ||W'||_2 <= r/sqrt m replaced "
+                    "'constructed directions + one random direction': the former constant c = 1 (= unit constants "
+                    "poly(varrho) = poly(rho) = 1; calibrated against the constructions: max 0.49 at m = 64) is "
+                    "broken by the search up to 65x. Sweep (scratch /tmp/t4rnn/sweep.py, conv.py, tail.py; ci "
+                    "context, K = 16 trials per point, seeds 1000-1003): smallest width m = 64 at every corner L in "
+                    "{2, 3, 4, 6}, n in {1, 2, 4}, r in {0.01, 0.1, 1}, Delta in {0.25, 2}, rest_norm in {1, 0.5} "
+                    "(576 points, 9216 trials; 3 restarts x 3 steps): max search 64.7 (L = 6, n = 4, Delta = 2, "
+                    "r = 1, seed 1003, one trial; the next largest of 128 trials there, seeds 1000-1007, is 38), "
+                    "67.6 with a 6-restart 8-step search there; per L the max is 1.16, 4.6, 10.0, 64.7 at "
+                    "L = 2, 3, 4, 6 (about L^3.6, the median over corners about L^2.1: the hidden poly(rho)); "
+                    "constructed max 1.18, random max 0.32. At m = 256 (seed 1000, all corners; seeds 1000-1007 at "
+                    "the worst corner) the search max is 26 (99th percentile 23 vs 37 at m = 64): no growth in m, "
+                    "as the theorem's m^{1/3} and m predict. Constant 100 = 1.5 x 67.6 (2.7 x the 99th percentile "
+                    "36.9 of the worst corner at m = 64); it is the poly(varrho), poly(rho) factors read as one "
+                    "constant 100 for L <= 6, n <= 4. Compared with the theorem at unit constants the worst "
+                    "residual is 65x its right side (L = 6), 1.2x at L = 2")),
+    quantifier="forall",
+    adversary=("W^ = W~ + random point of the sphere ||.||_2 = Delta/sqrt m (random only); W' over the ONE ball "
+               "||W'||_2 <= r/sqrt m of the shared recurrent matrix (Theorem 4 perturbs the single W used at every "
+               "step): the worst of (constructed) +- the targeted sign-flip construction at W^ at every step l* of "
+               "sample 0 (rank one; flips units, which is what makes R positive), (random) a Gaussian direction of "
+               "spectral norm ~r/sqrt m and (search) Frank-Wolfe ascent of R/rhs over the whole ball "
+               "(ovpmodel.perturb.maximize_spectral_balls: oracle (r/sqrt m) U V^T over all singular pairs of the "
+               "rank <= 2n(L-1) gradient, exact with lmo_rank = 2n(L-1); line search over gamma in {1, 1/2, 1/4, "
+               "1/16}; 3 steps, 3 restarts: one warm-started at the trial's best constructed direction, two at "
+               "random rank-one points, generators ctx.generator('thm4-search-j')); extras random / constructed / "
+               "search"),
     failure_prob=0.05, dtype="float64", tags=("semi-smoothness", "perturbation", "adversarial"),
-    notes=("R = f(W^+W') - f(W^) - <grad f(W^), W'> with random N(0,1) targets. For a random direction R is a tiny "
-           "quadratic (extras R_random; scratch ~1e-7 at r = 0.01); the targeted directions flip units and give "
-           "R larger by 10^2-10^5 (extras R_adversarial), the kink term the m^{1/3} sqrt(f)||W'|| part pays for. "
-           "Scratch: value 0.07-0.49 over m = 64..256, r = 0.01..1: the bound shape holds with an O(1) constant. "
-           "Only W^ on the sphere of radius Delta/sqrt m around W~ (random direction) is tried, not the sup over "
-           "the ball."),
+    scalings=tuple(
+        Scaling("m", 0.0, "at_most", (64, 128, 256),
+                base={"L": 4, "n": 2, "d": 1, "d_x": 4, "Delta": 1.0, "r": r, "rest_norm": 1.0},
+                series="search", tolerance=0.25,
+                note=(f"r = {r}: the searched ratio R/rhs does not grow with m, i.e. the residual scales no worse than "
+                      f"the theorem's {what} (tolerance 0.25 for the log m in varrho and finite-m effects; ci "
+                      f"scratch, seeds 1-6: slopes -0.10..0.16, CI upper ends <= 0.44)"))
+        for r, what in ((1.0, "m ||W'||^2 term (dominant at r = 1)"),
+                        (0.1, "m^{1/3} sqrt(f) ||W'|| term (dominant at r = 0.1)"))),
+    notes=("R = f(W^+W') - f(W^) - <grad f(W^), W'> with random N(0,1) targets; values = R divided by the "
+           "theorem's right side with unit constants, m^{1/3} sqrt(f(W^)) ||W'||_2 + m ||W'||_2^2 (||W'||_2 of the "
+           "point: the exact spectral norm for the search), worst of three adversaries (extras random, constructed, "
+           "search). FINDING (issue 13): the search finds 10-200x the residual of the constructions (extras "
+           "search_over_constructed: its per-point median over trials is 12-190 between the 10th and 90th "
+           "percentile of the sweep points, 59 overall): it turns W' toward the directions in which the "
+           "perturbation of the shared W adds up coherently over the L steps (the smooth poly(rho) m ||W'||^2 "
+           "term, which rank-one flips aimed at one step never probe), so the worst ratio grows like L^3.6 (1.2 at "
+           "L = 2, 65 at L = 6, m = 64) and is flat or decreasing in m (26 at m = 256). The constructions alone "
+           "stay near the unit-constant right side (max 1.18), which is why the former constant c = 1 looked "
+           "right. The theorem survives with the constant 100 (its poly factors); a unit-constant reading is "
+           "refuted by the search and not by the constructions, and so is the kink-dropped variant (classical "
+           "smoothness R <= c m ||W'||^2 with c = 100 at r = 0.02-0.05, L = 6, n = 4, m = 256): "
+           "tests/test_rnn_thm4_search.py. Because one constant covers L <= 6, the m-dependence the theorem is "
+           "about is tested by the two m-scalings of the searched ratio (slope <= 0 + 0.25 at r = 1 and r = 0.1; "
+           "under ci they detect only exponent errors of about 0.65 (r = 1) and 0.85 (r = 0.1) or more, i.e. "
+           "gross ones, not the m^{1/3} vs m^{1/2} difference to AZLS-DNN/Thm4). For a random direction R is a "
+           "tiny quadratic (extras "
+           "R_random; ~1e-7 at r = 0.01); the targeted directions flip units and give R larger by 10^2-10^5 "
+           "(extras R_adversarial), the kink term the m^{1/3} sqrt(f)||W'|| part pays for. What it does not show: "
+           "the sup over W^ (one random point of the sphere per trial); a certified sup over W' (a local search: "
+           "6 restarts x 8 steps found 4% more at the worst calibration point, up to 1.8x more at other L = 6 "
+           "points, all below 68); and with one constant for L <= 6 the claim has little power at small L (values "
+           "<= 0.012 c at L = 2)."),
 ))
 
 
