@@ -627,57 +627,311 @@ def make_pf53_backward_measure(init_scale: float = 1.0):
     return measure
 
 
-def _ball_candidates(net, x, tau, ctx, targeted_layers=None):
-    """W0, a random ball point and the targeted attack point."""
+# ----------------------------------------------------------------------------- Lemma 5.2: search over the ball
+
+
+def lem52_grads(net, x, y, W, *, beta=None, delta=None, taps=None):
+    """``(||grad_{W_l} L_S(W)||_F^2 [K, L], sum_i |ell'(y_i yhat_i)| [K])``, differentiable in ``W``.
+
+    ZCZG Sec. 3 "Calculations" (CLAIMS.md (b.3)), ``zou-cao-zhou-gu-deep-relu-gd.txt``:
+    ``grad_{W_l} L_S = (1/n) sum_i ell'_i y_i x_{l-1,i} r_{l,i}`` with the row vector
+    ``r_{l,i} = v^T (prod_{r=l+1}^L Sigma_{r,i} W_r^T) Sigma_{l,i}``, so in Gram form
+    ``||grad_{W_l}||_F^2 = (1/n^2) sum_{i,j} c_i c_j <x_{l-1,i}, x_{l-1,j}> <r_{l,i}, r_{l,j}>``
+    (``c_i = ell'_i y_i``; ``O(n^2 m)`` per layer instead of forming the ``m_{l-1} x m_l`` matrix).
+
+    ``beta=None``: the exact ReLU net (``Sigma = 1[g > 0]``, ``torch.relu``; equals autograd, see
+    ``tests/test_zczg_lem52_search.py``).  ``beta`` = per-layer temperatures (each broadcastable to
+    ``[K, n, m_l]``): the smooth surrogate ``sigma_b(g) = b softplus(g/b)``, ``sigma'_b = sigmoid(g/b)``
+    (ReLU as ``b -> 0``).  The exact value is piecewise smooth with ``Sigma`` piecewise constant, so
+    its gradient in ``W`` cannot see a sign flip; the surrogate's can (used only to steer the search).
+
+    ``delta``: per-layer low-rank perturbations ``(A_l [K, m_{l-1}, r], B_l [K, m_l, r])``; the weights
+    are then ``W_l + A_l B_l^T``, applied as products (no ``m x m`` matrix is formed).  ``taps``: a list
+    that receives, per layer, the tensors through which ``W_l`` enters -- ``x_{l-1}`` (``h``), the
+    pre-activation ``g_l = x_{l-1} W_l`` (``g``), the row vectors ``r_l`` (``r``) and
+    ``r_l W_l^T`` (``row``, absent for l = 1) -- from which :func:`lem52_search` assembles the
+    gradient in ``W_l`` in factored form.
+    """
+    def mm(a, l):                                          # a @ (W_l + A_l B_l^T)
+        return a @ W[l] if delta is None else a @ W[l] + (a @ delta[l][0]) @ delta[l][1].mT
+
+    def mmT(a, l):                                         # a @ (W_l + A_l B_l^T)^T
+        return a @ W[l].mT if delta is None else a @ W[l].mT + (a @ delta[l][1]) @ delta[l][0].mT
+
+    xin, yk = net.expand_data(x, y)
+    n = xin.shape[-2]
+    h, hs, Ds, gs = xin, [xin], [], []
+    for l in range(net.L):
+        g = mm(h, l)
+        if beta is None:
+            D, h = (g > 0).to(g.dtype), torch.relu(g)
+        else:
+            D, h = torch.sigmoid(g / beta[l]), beta[l] * F.softplus(g / beta[l])
+        gs.append(g)
+        Ds.append(D)
+        hs.append(h)
+    out = h @ net.v
+    nlp = torch.sigmoid(-yk * out)                         # -ell'(y_i yhat_i) in (0, 1)
+    c = -nlp * yk / n                                      # ell'_i y_i / n, [K, n]
+    row = net.v.expand(xin.shape[0], n, -1)
+    gn2 = [None] * net.L
+    tap = [dict(h=hs[l], g=gs[l]) for l in range(net.L)]
+    for l in range(net.L - 1, -1, -1):
+        r = row * Ds[l]                                    # r_{l,i} [K, n, m_l]
+        a = hs[l] * c.unsqueeze(-1)                        # c_i x_{l-1,i} [K, n, m_{l-1}]
+        gn2[l] = ((a @ a.mT) * (r @ r.mT)).sum((-1, -2))
+        tap[l]["r"] = r
+        if l:
+            row = mmT(r, l)
+            tap[l]["row"] = row
+    if taps is not None:
+        taps.extend(tap)
+    return torch.stack(gn2, -1), nlp.sum(-1)
+
+
+def _surrogate_temperatures(net, x, tau):
+    """Per-layer, per-trial temperatures ``[K, 1, 1]`` of the search's smooth surrogate:
+    ``tau^{2/3}`` times the rms pre-activation of layer l at ``W^(0)``, the scale of ``|g|`` below
+    which a perturbation of spectral norm ``tau`` flips signs (the ``tau^{2/3} m`` flips of
+    Lemma A.4 / CLAIMS.md section 0)."""
+    tr = net.trace(x)
+    return [tau ** (2 / 3) * g.pow(2).mean((-1, -2), keepdim=True).sqrt().clamp_min(1e-12) for g in tr.g]
+
+
+def _polar_lowrank(X, Y, omega):
+    """Oracle of the spectral ball for a gradient given as ``G = X Y^T`` (``X [K, p, k]``,
+    ``Y [K, q, k]``): ``argmax_{||S||_2 <= omega} <G, S> = omega U V^T`` over the singular pairs of
+    ``G`` with ``sigma_i > 1e-10 sigma_1`` -- the rule of :func:`ovpmodel.perturb.maximize_spectral_balls`
+    with an exact oracle -- as factors ``(omega U [K, p, k], V [K, q, k])`` (dropped pairs are zero
+    columns), and ``zero [K]`` where ``G = 0``.  Exact: thin QR of ``X`` and ``Y`` and an SVD of the
+    ``k x k`` core ``R_X R_Y^T``."""
+    Qx, Rx = torch.linalg.qr(X)
+    Qy, Ry = torch.linalg.qr(Y)
+    Uc, S, Vch = torch.linalg.svd(Rx @ Ry.mT)
+    keep = (S > 1e-10 * S[..., :1]).to(X.dtype)
+    return omega * (Qx @ Uc) * keep.unsqueeze(-2), Qy @ Vch.mT, S[..., 0] <= 0
+
+
+def lem52_search(net, x, y, q_fn, tau, *, sense: int, inits, gens, steps: int, gammas=(1.0, 0.5, 0.25, 0.0625),
+                 temperature=1.0):
+    """Adversarial search of ``q_fn`` over the paper's ball ``B(W^(0), tau) = {W: ||W_l - W_l^(0)||_2 <= tau
+    for all l}`` (ZCZG Sec. 5, before Lemma 5.1: per-layer SPECTRAL norm), maximising (``sense=+1``) or
+    minimising (``sense=-1``) it.
+
+    The algorithm is that of :func:`ovpmodel.perturb.maximize_spectral_balls` (Frank-Wolfe with
+    restarts: oracle ``tau U V^T`` per layer, ``W' <- W' + gamma (S - W')`` with the best improving
+    ``gamma`` of ``gammas`` per trial, no move if none improves, early stop when no trial improved;
+    best over restarts), written in FACTORED form: every iterate is ``Delta_l = A_l B_l^T`` of rank
+    ``<= 1 + steps * 2n`` and the gradient is ``G_l = X_l Y_l^T`` with ``2n`` columns
+    (``X_l = [x_{l-1}^T, adj(r_l W_l^T)^T]``, ``Y_l = [adj(g_l)^T, r_l^T]``: ``W_l`` enters only through
+    ``g_l = x_{l-1} W_l`` and ``r_l W_l^T``), so the oracle is exact (:func:`_polar_lowrank`) and no
+    dense ``m x m`` iterate, gradient or SVD is formed (the dense search costs ~6 s CPU at m = 512,
+    L = 4, K = 16 in memory traffic alone).  Each layer has its own shape (``W_1`` is ``d x m_1``).
+    ``tests/test_zczg_lem52_search.py`` checks it against ``maximize_spectral_balls`` step for step.
+
+    ``q_fn(W, beta, delta, taps) -> [K]`` evaluates the quantity with :func:`lem52_grads`.  The search
+    compares EXACT values (line search, restarts, the result) and steers by the gradient of the smooth
+    surrogate (temperatures :func:`_surrogate_temperatures` times ``temperature``: a number, ``None`` for
+    the exact gradient, or one per restart, cycled), which sees sign flips.  Restart ``j``
+    starts at ``inits[j]`` (a tuple of per-layer ``(A_l, B_l)`` inside the ball) or, past them, at a
+    random rank-one ``tau u v^T`` per layer (``u, v`` Gaussian from ``gens[j]``).  Radius
+    ``tau (1 - 1e-4)`` (float32 atoms are orthonormal to ~1e-6).  Returns ``(q [K] exact value at the
+    point found, delta: tuple of per-layer (A_l, B_l), restart values [R, K])``.
+    """
+    gammas = tuple(float(g) for g in gammas)
+    if not gammas or any(not 0.0 < g <= 1.0 for g in gammas):
+        raise ValueError(f"gammas must be a non-empty sequence of step sizes in (0, 1], got {gammas}")
+    if len(inits) > len(gens) or not gens:
+        raise ValueError(f"need one generator per restart and at least as many as inits, got {len(gens)} "
+                         f"generators for {len(inits)} inits")
+    K, L, dt, dev = net.trials, net.L, net.dtype, net.device
+    shapes = [tuple(w.shape[-2:]) for w in net.W0]
+    base_beta = _surrogate_temperatures(net, x, tau)
+    temps = tuple(temperature) if isinstance(temperature, (tuple, list)) else (temperature,)
+    if not temps or any(t is not None and not t > 0 for t in temps):
+        raise ValueError(f"temperature must be > 0, None, or a non-empty sequence of them, got {temperature!r}")
+    omega = tau * (1 - 1e-4)
+    W0 = net.W0
+
+    def value(fac):
+        with torch.no_grad():
+            return sense * q_fn(W0, None, fac, None)
+
+    def gradient(fac, beta):
+        taps = []
+        with torch.enable_grad():
+            # the factors require grad only so that g_l and r_l W_l^T are graph nodes
+            fac = tuple((a.detach().requires_grad_(True), b.detach().requires_grad_(True)) for a, b in fac)
+            s = sense * q_fn(W0, beta, fac, taps)
+            wrt = [t["g"] for t in taps] + [t["row"] for t in taps[1:]]
+            adj = torch.autograd.grad(s.sum(), wrt, allow_unused=True)
+        adj = [torch.zeros_like(t) if a is None else a for t, a in zip(wrt, adj)]
+        adj_g, adj_row = adj[:L], [None] + adj[L:]
+        out = []
+        for l, t in enumerate(taps):
+            X = [t["h"].detach().mT] + ([adj_row[l].mT] if l else [])
+            Y = [adj_g[l].mT] + ([t["r"].detach().mT] if l else [])
+            out.append((torch.cat(X, -1), torch.cat(Y, -1)))
+        return out
+
+    def combine(fac, atoms, g):
+        """``(1 - g) Delta + g S`` per layer with ``g [K]``; layers whose gradient is 0 keep ``Delta``."""
+        res = []
+        for (A, B), (U, V, zero) in zip(fac, atoms):
+            gl = torch.where(zero, torch.zeros_like(g), g).view(K, 1, 1)
+            res.append((torch.cat([A * (1 - gl), U * gl], -1), torch.cat([B, V], -1)))
+        return tuple(res)
+
+    best_fac = best_v = None
+    per_restart = []
+    for j, gen in enumerate(gens):
+        T = temps[j % len(temps)]
+        beta = None if T is None else [b * T for b in base_beta]
+        if j < len(inits):
+            fac = tuple((a.to(dev, dt) * (1 - 1e-4), b.to(dev, dt)) for a, b in inits[j])
+        else:
+            fac = []
+            for p, q in shapes:
+                u = torch.randn(K, p, 1, generator=gen, device=dev, dtype=dt)
+                v = torch.randn(K, q, 1, generator=gen, device=dev, dtype=dt)
+                fac.append((omega * u / u.norm(dim=-2, keepdim=True), v / v.norm(dim=-2, keepdim=True)))
+            fac = tuple(fac)
+        val = value(fac)
+        for t in range(steps):
+            atoms = [_polar_lowrank(X, Y, omega) for X, Y in gradient(fac, beta)]
+            best_g = torch.zeros_like(val)
+            cur = val
+            for g in gammas:
+                vc = value(combine(fac, atoms, torch.full_like(val, g)))
+                better = vc > cur
+                cur = torch.where(better, vc, cur)
+                best_g = torch.where(better, torch.full_like(best_g, g), best_g)
+            if not bool((best_g > 0).any()):
+                break
+            fac = combine(fac, atoms, best_g)
+            val = cur
+        per_restart.append(val)
+        if best_fac is None:
+            best_fac, best_v = fac, val
+        else:
+            better = (val > best_v).view(K, 1, 1)
+            merged = []
+            for (A, B), (A2, B2) in zip(best_fac, fac):
+                r = max(A.shape[-1], A2.shape[-1])
+                A, B, A2, B2 = (F.pad(z, (0, r - z.shape[-1])) for z in (A, B, A2, B2))
+                merged.append((torch.where(better, A2, A), torch.where(better, B2, B)))
+            best_fac, best_v = tuple(merged), torch.maximum(val, best_v)
+    q = sense * value(best_fac)
+    return q, best_fac, sense * torch.stack(per_restart)
+
+
+def _rank_one_factors(D):
+    """Exact factors ``(A [K, p, 1], B [K, q, 1])`` with ``A B^T = D`` of a rank-<=1 ``D [K, p, q]``
+    (the targeted sign-flip perturbation): with ``z`` the largest row of ``D``, ``a = D z``,
+    ``D = a (D^T a)^T / ||a||^2``; zero factors where ``D = 0``."""
+    K = D.shape[0]
+    z = D[torch.arange(K, device=D.device), D.norm(dim=-1).argmax(-1)]
+    a = D @ z.unsqueeze(-1)
+    nrm = (a * a).sum((-2, -1), keepdim=True)
+    return a, torch.where(nrm > 0, D.mT @ a / nrm.clamp_min(torch.finfo(D.dtype).tiny), torch.zeros_like(nrm))
+
+
+def _lem52_constructed(net, x, tau, ctx, targeted_layers=None):
+    """The constructed points of ``B(W^(0), tau)``: ``W^(0)`` and the targeted sign-flip point
+    (:func:`targeted_perturbation`, sample 0); and the random point (:func:`cheap_random_ball`)."""
     dW = cheap_random_ball(net, tau, ctx.generator("rand"))
-    return {"init": net.W0,
-            "random": tuple(w + d for w, d in zip(net.W0, dW)),
-            "targeted": targeted_perturbation(net, x, net.W0, tau, layers=targeted_layers)}
+    return ({"init": net.W0, "targeted": targeted_perturbation(net, x, net.W0, tau, layers=targeted_layers)},
+            tuple(w + dd for w, dd in zip(net.W0, dW)))
 
 
-def make_lem52_upper_measure(init_scale: float = 1.0):
-    """ZCZG/Lem5.2-upper: ``max_l n ||grad_{W_l} L_S(W_tilde)||_F / (sqrt(M) sum_i |ell'_i|)``
-    maximised over W_tilde in {W^(0), random ball point, targeted attack point}."""
+def lem52_tau(point) -> float:
+    """The ball radius of a Lemma 5.2 point: ``point["tau"]`` if given, else Lemma 5.2's hypothesis
+    ``tau = O(phi^{3/2} n^{-3} L^{-2})`` (``zou-cao-zhou-gu-deep-relu-gd.txt``) read with the constant
+    ``c_tau``: ``tau = c_tau phi^{3/2} n^{-3} L^{-2}``."""
+    if "tau" in point:
+        return float(point["tau"])
+    return float(point["c_tau"]) * float(point["phi"]) ** 1.5 / (int(point["n"]) ** 3 * int(point["L"]) ** 2)
+
+
+def _lem52_measure(kind, *, init_scale, search, restarts, steps, temperature, warm):
+    """Shared body of the two Lemma 5.2 measures (``kind`` "upper" or "lower")."""
 
     def measure(point, ctx):
         net = build_net(point, ctx, init_scale=init_scale)
-        n = int(point["n"])
-        x, y = inputs(point, ctx)
-        M = max(net.widths)
-        vals = {}
-        for k, W in _ball_candidates(net, x, float(point["tau"]), ctx).items():
-            _, gn, sl, _, _ = per_layer_grad_norms(net, x, y, W)
-            vals[k] = (n * gn.amax(-1) / (math.sqrt(M) * sl))
-        worst = torch.stack(list(vals.values()), -1).amax(-1)
-        return Measurement(worst, {"random": vals["random"], "init": vals["init"]})
+        n, tau = int(point["n"]), lem52_tau(point)
+        if kind == "upper":
+            x, y = inputs(point, ctx)
+            M = max(net.widths)
+
+            def q_fn(W, beta=None, delta=None, taps=None):
+                gn2, sl = lem52_grads(net, x, y, W, beta=beta, delta=delta, taps=taps)
+                return n * gn2.clamp_min(1e-30).sqrt().amax(-1) / (math.sqrt(M) * sl)
+            worst_of, sense, layers = torch.maximum, 1, None
+        else:
+            phi = float(point["phi"])
+            x, y = inputs(point, ctx, phi=phi)
+            x, y, phi_act = plant_close_pair(x, y, phi)
+            m = min(net.widths)
+
+            def q_fn(W, beta=None, delta=None, taps=None):
+                gn2, sl = lem52_grads(net, x, y, W, beta=beta, delta=delta, taps=taps)
+                return gn2[:, -1] * n ** 5 / (m * phi_act * sl * sl)
+            worst_of, sense, layers = torch.minimum, -1, [net.L - 1]
+
+        cons, W_rnd = _lem52_constructed(net, x, tau, ctx, targeted_layers=layers)
+        with torch.no_grad():
+            q_cons = {k: q_fn(W) for k, W in cons.items()}
+            q_rnd = q_fn(W_rnd)
+        constructed = worst_of(q_cons["init"], q_cons["targeted"])
+        worst = worst_of(constructed, q_rnd)
+        extras = {"random": q_rnd, "constructed": constructed, "init": q_cons["init"]}
+        if search:
+            gens = [ctx.generator(f"lem52-search-{j}") for j in range(restarts)]
+            start = [tuple(_rank_one_factors(w - w0) for w, w0 in zip(cons["targeted"], net.W0))] * min(warm, restarts)
+            q_s, _, _ = lem52_search(net, x, y, q_fn, tau, sense=sense, inits=start, gens=gens, steps=steps,
+                                    temperature=temperature)
+            worst = worst_of(worst, q_s)
+            extras.update({"search": q_s, "search_over_constructed": q_s / constructed})
+        if kind == "lower":
+            # ||grad_{W_L}||^2 / (sum ell')^2 without the n, phi, m normalisation (for the m-scaling)
+            extras["raw"] = worst * m * phi_act / n ** 5
+        return Measurement(worst, extras)
 
     return measure
 
 
-def make_lem52_lower_measure(init_scale: float = 1.0):
-    """ZCZG/Lem5.2-lower: ``||grad_{W_L} L_S||_F^2 n^5 / (m phi (sum ell')^2)`` minimised over
-    W_tilde in {W^(0), random ball point, targeted attack on the last layer}; data with
-    a planted opposite-label pair at distance phi; raw ``||grad_{W_L}||^2/(sum ell')^2``
-    (no n, phi, m normalisation) in ``extras['raw']`` for the m-scaling."""
+def make_lem52_upper_measure(init_scale: float = 1.0, *, search: bool = True, restarts: int = 3, steps: int = 3,
+                             temperature=(1.0, 0.3, 1.0), warm: int = 2):
+    """ZCZG/Lem5.2-upper (``zou-cao-zhou-gu-deep-relu-gd.txt``, Lemma 5.2, second inequality):
+    ``Q = max_l n ||grad_{W_l} L_S(W_tilde)||_F / (sqrt(M) sum_i |ell'(y_i y_tilde_i)|)``, the sup over
+    ``W_tilde in B(W^(0), tau)`` (per-layer spectral ball) approached from three sides, each a series in
+    ``extras`` (same units as ``values``):
 
-    def measure(point, ctx):
-        net = build_net(point, ctx, init_scale=init_scale)
-        n = int(point["n"])
-        phi = float(point["phi"])
-        x, y = inputs(point, ctx, phi=phi)
-        x, y, phi_act = plant_close_pair(x, y, phi)
-        m = min(net.widths)
-        vals, raws = {}, {}
-        for k, W in _ball_candidates(net, x, float(point["tau"]), ctx, targeted_layers=[net.L - 1]).items():
-            _, gn, sl, _, _ = per_layer_grad_norms(net, x, y, W)
-            raw = gn[:, -1] ** 2 / sl ** 2
-            raws[k] = raw
-            vals[k] = raw * n ** 5 / (m * phi_act)
-        worst = torch.stack(list(vals.values()), -1).amin(-1)
-        rawmin = torch.stack(list(raws.values()), -1).amin(-1)
-        return Measurement(worst, {"raw": rawmin, "random": vals["random"]})
+    * ``constructed``: max over ``W^(0)`` (also ``extras['init']``) and the targeted sign-flip point;
+    * ``random``: a random point of the ball;
+    * ``search`` (``search=True``): Frank-Wolfe ascent over the whole ball (:func:`lem52_search`:
+      ``restarts`` restarts of ``steps`` steps, the first ``warm`` warm-started at the targeted point,
+      the others at random rank-one points; surrogate temperature factors ``temperature``, one per
+      restart).
 
-    return measure
+    ``values`` = the max of the three; ``extras['search_over_constructed']`` = search / constructed.
+    """
+    return _lem52_measure("upper", init_scale=init_scale, search=search, restarts=restarts, steps=steps,
+                          temperature=temperature, warm=warm)
+
+
+def make_lem52_lower_measure(init_scale: float = 1.0, *, search: bool = True, restarts: int = 3, steps: int = 3,
+                             temperature=(1.0, 0.3, 1.0), warm: int = 2):
+    """ZCZG/Lem5.2-lower (``zou-cao-zhou-gu-deep-relu-gd.txt``, Lemma 5.2, first inequality):
+    ``Q = ||grad_{W_L} L_S(W_tilde)||_F^2 n^5 / (m phi (sum_i ell'(y_i y_tilde_i))^2)``, the inf over
+    ``W_tilde in B(W^(0), tau)`` (``tau`` from :func:`lem52_tau`); data with a planted opposite-label
+    pair at distance phi (:func:`plant_close_pair`).  Series in ``extras`` as in
+    :func:`make_lem52_upper_measure`, with min for max: ``constructed`` (``W^(0)`` and targeted flips in
+    layer L), ``random``, ``search`` (Frank-Wolfe DESCENT of Q over the ball).  ``values`` = the min;
+    ``extras['raw']`` = the same without the ``n^5/(m phi)`` normalisation (for the m-scaling).
+    """
+    return _lem52_measure("lower", init_scale=init_scale, search=search, restarts=restarts, steps=steps,
+                          temperature=temperature, warm=warm)
 
 
 def make_lemA2_measure(init_scale: float = 1.0, threshold: float = 0.25):

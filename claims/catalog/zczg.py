@@ -334,38 +334,70 @@ L52U = register(Claim(
     regime=(_m(64), _L(), _n(), FloatParam("tau", 1e-3, 3e-2, log=True)),
     measure=Z.make_lem52_upper_measure(),
     bound=Bound("upper", lambda p: float(p["L"]), 1.6,
-                provenance="calibrated at m=64 (L=1; n=1,16; 96 trials): max ratio 0.81 (n=1); C' = 1.6 (2x)",
+                provenance=("calibrated at m=64 (L=1; n=1,16; tau=3e-2; 96 trials = 6 seeds x 16): max ratio 0.81 "
+                            "(n=1); C' = 1.6 (2x). Re-run with the Frank-Wolfe search (issue 13): max 0.810 "
+                            "(search) vs 0.800 (constructed) at n=1, 0.362 vs 0.330 at n=16; C' = 1.6 kept (1.98x)"),
                 shape_tex="L"),
-    quantifier="forall", adversary="W_tilde in {W^(0), random ball point, targeted sign-flip point}",
+    quantifier="forall",
+    adversary=("W_tilde: Frank-Wolfe ascent over the per-layer spectral ball B(W^(0), tau) (3 restarts x 3 steps, "
+               "2 warm-started at the targeted flip, smooth-surrogate gradient) + constructed (W^(0), targeted "
+               "sign-flip point) + a random ball point"),
     failure_prob=DELTA, dtype="float32", tags=("gradient",), constraint=cost_ok,
     scalings=(Scaling("m", 0.0, "at_most", grid=_mgrid(64), base={"L": 2, "n": 4, "tau": 1e-2}, tolerance=0.1,
                       note="n ||grad_l|| / (sqrt(M) sum|ell'|) bounded in m"),),
     notes=("Measured max_l n ||grad_{W_l} L_S||_F / (sqrt(M) sum_i |ell'_i|); bound C' L. [T] exp(-O(.)) "
            "should read exp(-Omega(.)); quantifier 'w.p., for all W_tilde'. [D] each per-sample gradient is "
-           "rank one with norm ~|ell'| sqrt(m_L/2), so the value is ~0.7 at n = 1 and the factor L is loose.")))
+           "rank one with norm ~|ell'| sqrt(m_L/2), so the value is ~0.7 at n = 1 and the factor L is loose. "
+           "The sup over the ball is searched (issue 13): Frank-Wolfe over the product of per-layer spectral "
+           "balls in factored form (exact oracle: the gradient in W_l has rank <= 2n), steered by a softplus "
+           "surrogate (the exact gradient cannot see sign flips), values compared exactly; extras 'constructed', "
+           "'random', 'search' side by side. The search raises Q by 1-4% at n = 1 (96-98% of the exact sup at "
+           "L = 1, n = 1: flip the smallest inactive units on) and by up to 1.6-1.8x at n >= 6, L >= 3, "
+           "tau = 3e-2 (it shifts the outputs, median |f| 0.46 -> 1.28 at m = 256, L = 4, n = 8, and with them "
+           "the weights |ell'_i|, so that the n per-sample gradients cancel less), where Q/L is far below the "
+           "constant: the worst case stays at n = 1, L = 1 and C' = 1.6 holds.")))
 
 
 L52L = register(Claim(
     id="ZCZG/Lem5.2-lower",
     title="Last-layer gradient lower bound inside the ball",
     source=Source(PAPER, "Lemma 5.2, first inequality (proof in A.2)"),
-    statement_tex=r"\|\nabla_{W_L}L_S(\tilde W)\|_F^2\ge C\frac{m\phi}{n^5}\Big(\sum_i\ell'(y_i\tilde y_i)\Big)^2",
+    statement_tex=(r"\|\nabla_{W_L}L_S(\tilde W)\|_F^2\ge C\frac{m\phi}{n^5}\Big(\sum_i\ell'(y_i\tilde y_i)\Big)^2,\ "
+                   r"\tilde W\in\mathcal B(W^{(0)},\tau),\ \tau = c_\tau\,\phi^{3/2}n^{-3}L^{-2}"),
     family=FAM,
-    regime=(_m(128), _L(1, 8), _n(2, 8), FloatParam("phi", 0.2, 1.0, log=True), FloatParam("tau", 1e-3, 3e-2, log=True)),
+    regime=(_m(128), _L(1, 8), _n(2, 8), FloatParam("phi", 0.2, 1.0, log=True),
+            FloatParam("c_tau", 0.03, 1.0, log=True)),
     measure=Z.make_lem52_lower_measure(),
-    bound=Bound("lower", lambda p: 1.0, 0.2,
-                provenance=("calibrated at m=128, n=2, phi=0.5 (m phi/n = 32), L=1,4 (96 trials): min ratio 0.44; "
-                            "C = 0.2 (2.2x)"), shape_tex="1"),
-    quantifier="forall", adversary="W_tilde in {W^(0), random ball point, targeted sign flips in layer L}",
+    bound=Bound("lower", lambda p: 1.0, 0.12,
+                provenance=("calibrated at m=128, n=2, phi=0.5 (m phi/n = 32), L=1,4, c_tau=1 (tau = 0.044, 0.0028; "
+                            "96 trials = 6 seeds x 16) against the Frank-Wolfe search (issue 13): min ratio 0.265 "
+                            "(constructed points alone: 0.340); C = 0.12 (2.2x; was 0.2 from the constructed points "
+                            "at an unrestricted tau, min 0.44)"), shape_tex="1"),
+    quantifier="forall",
+    adversary=("W_tilde: Frank-Wolfe descent over the per-layer spectral ball B(W^(0), tau) (3 restarts x 3 steps, "
+               "2 warm-started at the targeted flip, smooth-surrogate gradient) + constructed (W^(0), targeted "
+               "sign flips in layer L) + a random ball point"),
     failure_prob=DELTA, dtype="float32", tags=("gradient",),
     constraint=lambda p: cost_ok(p) and Z.even(p["m"]) * p["phi"] / p["n"] >= 32 and p["L"] * p["phi"] <= 2,
-    scalings=(Scaling("m", 1.0, "at_least", grid=_mgrid(128), base={"L": 1, "n": 2, "phi": 0.5, "tau": 1e-2},
+    scalings=(Scaling("m", 1.0, "at_least", grid=_mgrid(128), base={"L": 1, "n": 2, "phi": 0.5, "c_tau": 0.25},
                       series="raw", tolerance=0.2, note="||grad_L||^2/(sum ell')^2 grows linearly in m"),),
-    notes=("Q = ||grad_{W_L}||_F^2 n^5 / (m phi (sum ell')^2), min over the candidates; data with a planted "
-           "opposite-label pair at distance phi. The failure probability exp(-O(m phi/n)) is not small for "
-           "m phi/n ~ 1 (a planted pair is split by only ~m phi/pi units), so the regime imposes "
-           "m phi/n >= 32 (the paper's m = Omega~(n^2/phi) is out of reach for n = 16) and L phi <= 2 "
-           "(Lemma B.1's phi <= kappa/L). The n^{-5} shape is very loose (values grow like n^4 in n).")))
+    notes=("Q = ||grad_{W_L}||_F^2 n^5 / (m phi (sum ell')^2), min over the constructed points, a random point and "
+           "a Frank-Wolfe search of the ball (extras 'constructed', 'random', 'search'); data with a planted "
+           "opposite-label pair at distance phi. The radius follows the lemma's hypothesis "
+           "tau = O(phi^{3/2} n^{-3} L^{-2}) with the constant c_tau <= 1 (regime parameter; tau = c_tau "
+           "phi^{3/2} n^{-3} L^{-2}). Until issue 13 tau was drawn in [1e-3, 3e-2] whatever phi, n, L: there the "
+           "search collapses the planted pair's last-layer gradient (it equalises the two ell' and aligns the "
+           "pair's hidden representations and patterns): min over 96 trials Q = 0.13 at m = 128, L = 4, "
+           "tau = 3e-2 (constructed 0.34, 2.6x) and 0.046 at m = 256, L = 8, phi = 0.25 (constructed 0.41, "
+           "8.9x; per trial down to 0.009x): the old C = 0.2 fails there and the min keeps falling as "
+           "L^2 tau / phi grows, which the constructed points had hidden. Inside it (c_tau <= 1) the search lowers "
+           "the constructed min by 1.3x at the provenance points (0.340 -> 0.265; 1.06-1.6x over a phi-L "
+           "sweep at c_tau = 1; per-trial median 0.67-0.95x), and C is re-calibrated 0.2 -> 0.12 (same 2.2x "
+           "margin). The paper's hidden constant in tau = O(.) is unknown; c_tau <= 1 is our reading. "
+           "The failure probability exp(-O(m phi/n)) is not small for m phi/n ~ 1 (a planted pair is split by "
+           "only ~m phi/pi units), so the regime imposes m phi/n >= 32 (the paper's m = Omega~(n^2/phi) is out "
+           "of reach for n = 16) and L phi <= 2 (Lemma B.1's phi <= kappa/L). The n^{-5} shape is very loose "
+           "(values grow like n^4 in n).")))
 
 
 LEMA2 = register(Claim(
