@@ -387,12 +387,21 @@ class ConvNet(FCNet):
             raise ValueError("W must be a tuple (Wc [K, L-1, m, m, q], WL [K, m, d*m]) like ConvNet.W0")
         return tuple(W)
 
-    def _conv(self, h, w):
-        """Trial-grouped circular conv: h ``[K, n, c_in, d]``, w ``[K, c_out, c_in, q]``."""
-        K, n, c_in, d = h.shape
+    def _conv(self, h, w, transpose: bool = False):
+        """Trial-grouped circular conv: h ``[K, n, c_in, d]``, w ``[K, c_out, c_in, q]``.
+
+        ``out[c, p] = sum_{c', j} w[c, c', j] h[c', (p + j - left) mod d]``, ``left = (q-1)//2``.
+        ``transpose=True`` applies the transposed operator (h then has ``c_out`` channels):
+        the same circular conv with the kernel ``w[c, c', q-1-j]`` channel-transposed and the
+        padding split mirrored (``left' = q - 1 - left``).
+        """
         q = w.shape[-1]
-        inp = h.transpose(0, 1).reshape(n, K * c_in, d)
         left = (q - 1) // 2
+        if transpose:
+            w = w.transpose(-2, -3).flip(-1)
+            left = q - 1 - left
+        K, n, c_in, d = h.shape
+        inp = h.transpose(0, 1).reshape(n, K * c_in, d)
         inp = F.pad(inp, (left, q - 1 - left), mode="circular")
         out = F.conv1d(inp, w.reshape(K * w.shape[1], c_in, q), groups=K)
         return out.reshape(n, K, w.shape[1], d).transpose(0, 1)
@@ -431,8 +440,79 @@ class ConvNet(FCNet):
             G = torch.autograd.grad(F_.sum(), W)
         return F_.detach(), G
 
-    def back_operator(self, *a, **k):
+    def conv_spectral_norm(self, w: torch.Tensor) -> torch.Tensor:
+        """Spectral norm of the circular convolution ``R^{c_in x d} -> R^{c_out x d}`` of
+        kernels ``w [..., c_out, c_in, q]`` (the conv layers of Theorem 6's CNN as built
+        here), ``[...]``: exact, ``max_k ||W_hat(k)||_2`` over the ``d`` Fourier modes, where
+        ``W_hat(k) = sum_j w[..., j] e^{-2 pi i k s_j / d}`` with tap ``j`` at shift
+        ``s_j = j - (q-1)//2`` (mod d): a circular conv is block-circulant and the DFT over
+        the ``d`` points block-diagonalises it (the blocks are the complex conjugates of
+        these, with the same singular values; for a real kernel mode ``d - k`` is the conjugate
+        of mode ``k``, so ``d//2 + 1`` modes suffice).  Cost: an FFT and ``d//2 + 1`` complex
+        ``c_out x c_in`` singular-value problems per kernel (about 0.6 ms each at 64 x 64 on
+        one CPU core).  (allen-zhu-li-song-dnn-convergence.txt, Sec. 5
+        "Convolutional neural networks": the conv layers' ``||W_l - W_l^(0)||_2`` of Step 2.)
+        """
+        if not isinstance(w, torch.Tensor) or w.ndim < 3 or not w.is_floating_point():
+            raise ValueError(f"w must be a floating tensor [..., c_out, c_in, q], got "
+                             f"{getattr(w, 'shape', type(w).__name__)}")
+        q, d = w.shape[-1], self.d
+        shift = (torch.arange(q, device=w.device) - (q - 1) // 2) % d
+        wf = torch.zeros(*w.shape[:-1], d, device=w.device, dtype=w.dtype).index_add_(-1, shift, w)
+        # real kernels: mode d-k is the conjugate of mode k, so the d//2 + 1 modes of rfft suffice
+        blocks = torch.fft.rfft(wf, dim=-1).movedim(-1, -3)             # [..., d//2+1, c_out, c_in]
+        return torch.linalg.svdvals(blocks)[..., 0].amax(-1).to(w.dtype)
+
+    def back_operator(self, tr: Trace, l: int, W=None):
+        """``Back_{i,l}``, the CNN analogue of AZLS-DNN Fact 2.6's backward matrix, as an
+        implicit operator batched over ``[K, n]``::
+
+            Back_{i,L+1} = B                                     (R^m -> R^{d_out})
+            Back_{i,L}   = B D_{i,L} W_L                         (R^{d m} -> R^{d_out})
+            Back_{i,l}   = B D_{i,L} W_L D_{i,L-1} C_{L-1} ... D_{i,l} C_l    (l < L)
+
+        with ``C_a`` the circular conv of ``W_a`` (``Wc[:, a-1]``) on the flattened
+        ``m x d`` maps (channel-major, as in :meth:`trace`) and ``D`` the masks of ``tr``
+        (the trace at the same ``W``).  ``l in 1..L+1``.  ``rmatvec`` uses the transposed
+        convs; no matrix is formed.  (allen-zhu-li-song-dnn-convergence.txt, Fact 2.6 and
+        Sec. 5, Theorem 6: ``A, W_1..W_{L-1}`` convolutional, ``W_L``, ``B`` dense.)
+        """
+        from .linalg import LinearOperator
+
+        Wc, WL = self._weights(W)
+        if not 1 <= l <= self.L + 1:
+            raise ValueError(f"l must lie in [1, L+1] = [1, {self.L + 1}], got {l}")
+        K, n = tr.out.shape[:2]
+        m, d, L = self.m, self.d, self.L
+        D = [t.to(self.dtype).unsqueeze(-1) for t in tr.D]               # [K, n, dim, 1]
+
+        def conv(x, a, transpose):                                       # x [K, n, d m, r]
+            r = x.shape[-1]
+            y = x.reshape(K, n, m, d, r).permute(0, 1, 4, 2, 3).reshape(K, n * r, m, d)
+            y = self._conv(y, Wc[:, a - 1], transpose=transpose)
+            return y.reshape(K, n, r, m, d).permute(0, 1, 3, 4, 2).reshape(K, n, m * d, r)
+
+        def mv(v):
+            x = v
+            for a in range(l, L):
+                x = D[a] * conv(x, a, False)
+            if l <= L:
+                x = D[L] * torch.matmul(WL.unsqueeze(1), x)
+            return torch.matmul(self.B.unsqueeze(1), x)
+
+        def rmv(u):
+            x = torch.matmul(self.B.mT.unsqueeze(1), u)
+            if l <= L:
+                x = torch.matmul(WL.mT.unsqueeze(1), D[L] * x)
+            for a in range(L - 1, l - 1, -1):
+                x = conv(D[a] * x, a, True)
+            return x
+
+        in_dim = m if l == L + 1 else d * m
+        return LinearOperator.from_functions(mv, rmv, (self.d_out, in_dim), (K, n), self.dtype, self.device)
+
+    def _no_closed_form(self, *a, **k):
         raise NotImplementedError("use autograd (ConvNet.grad) for the CNN")
 
-    interval_operator = back_operator
-    grad_formula = back_operator
+    interval_operator = _no_closed_form
+    grad_formula = _no_closed_form
