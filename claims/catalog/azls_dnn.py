@@ -983,8 +983,10 @@ THM6_STEPS = register(Claim(
            "kernel 3, He fan-out 2/(q m), W_L dense m x (d m); App. I not in the file). Step 1: all hidden maps "
            "(conv layers flattened to d m units, and layer L) have ||h|| within a factor e^2 of 1 (the FC 'sqrt(L/m)' "
            "law is not asserted for the conv maps: d = 8 points share the m channels). Step 2(a): the targeted "
-           "rank-one attack of the dense W_L; flips ≈ m omega^{2/3} like AZLS-DNN/Step2a. Not covered: attacks on the "
-           "conv kernels (their spectral norm is a max over Fourier modes), Step 2(b)/(c)."),
+           "rank-one attack of the dense W_L; flips ≈ m omega^{2/3} like AZLS-DNN/Step2a. Not covered here: attacks "
+           "on the conv kernels for Step 2(a) (their spectral norm is a max over Fourier modes). Step 2(b)/(c) are the claims "
+           "AZLS-DNN/Thm6-CNN-Step2b (which attacks the conv kernels by a Frank-Wolfe search over their "
+           "conv-operator-norm balls) and AZLS-DNN/Thm6-CNN-Step2c."),
 ))
 
 THM7_STEPS = register(Claim(
