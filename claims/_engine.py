@@ -25,6 +25,7 @@ import threading
 import time
 import traceback
 import datetime as _dt
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import hypothesis
@@ -946,28 +947,119 @@ def check(claim: Claim, profile: str | Profile = "ci", device: str | torch.devic
     return r
 
 
-def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced,
-                     claim_ref=None) -> ClaimResult:
+# ----------------------------------------------------------------------------- the stages of check
+#
+# check() validates its inputs; _check_validated then runs DESIGN.md's stages in order, each a
+# function of its own: _plan (the tests, their alpha split, the decision rule, the budgets) ->
+# _search (Hypothesis draws points, each decided on K trials by _evaluate_example; a significant
+# one is shrunk) -> _rerun_counterexample (its exact numbers and reproduce commands) ->
+# _run_scalings -> _claim_stats (the claim-level statistic) -> _verdict and _rule_text -> ClaimResult.
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """What one claim's check tests, and at which level (from the claim and the profile alone).
+
+    ``n_tests`` = examples + gated (non-report) scalings share ``alpha`` (Bonferroni:
+    ``alpha_ex = alpha / n_tests``); ``rule`` is the per-example decision
+    (:mod:`claims._sequential`); ``eprof`` the profile an example's trials run under (the
+    anytime batches are its trial chunks, so reproduce commands carry them); ``crit`` the
+    fixed rule's smallest rejected count (``None`` under the anytime rule); ``budget`` the
+    trials one example may use; ``reps`` the scalings' bootstrap size at level ``alpha_ex``.
+    """
+
+    n_examples: int
+    n_tests: int
+    alpha: float
+    alpha_ex: float
+    K: int
+    p0: float
+    rule: Any
+    eprof: Profile
+    crit: int | None
+    budget: int
+    reps: int
+
+    @property
+    def anytime(self) -> bool:
+        return self.rule.name == "anytime"
+
+
+def _plan(claim: Claim, prof: Profile) -> CheckPlan:
     n_examples = prof.max_examples if claim.examples is None else claim.examples
     n_scal = sum(1 for s in claim.scalings if s.relation != "report")
     n_tests = max(1, n_examples + n_scal)
-    alpha, alpha_ex = prof.alpha, prof.alpha / n_tests
-    K = prof.trials
-    p0 = claim.failure_prob
+    alpha_ex = prof.alpha / n_tests
+    K, p0 = prof.trials, claim.failure_prob
     rule = prof.decision_rule()
     anytime = rule.name == "anytime"
-    eprof = prof.example_profile()   # the anytime batches are its trial chunks (reproduce commands carry them)
-    crit = None if anytime else _stats.critical_count(K, p0, alpha_ex)
-    budget = prof.anytime_max_trials if anytime else K
-    reps = int(min(50_000, max(prof.bootstrap_reps, math.ceil(20 / (alpha_ex / 2)))))
+    return CheckPlan(
+        n_examples=n_examples, n_tests=n_tests, alpha=prof.alpha, alpha_ex=alpha_ex, K=K, p0=p0, rule=rule,
+        eprof=prof.example_profile(),
+        crit=None if anytime else _stats.critical_count(K, p0, alpha_ex),
+        budget=prof.anytime_max_trials if anytime else K,
+        reps=int(min(50_000, max(prof.bootstrap_reps, math.ceil(20 / (alpha_ex / 2))))))
 
-    examples: list[dict] = []
-    failing: dict[str, dict] = {}
-    state = {"first": None, "best": None, "shrinks": 0, "error": None, "error_details": "", "unsat": False,
-             "worst_full": None}
 
-    def over_time() -> bool:
-        return time.monotonic() - t0 > prof.time_budget_s
+@dataclass(frozen=True)
+class _CheckRun:
+    """The context the running stages share: the claim, its profile and plan, where the trials
+    run, the base seed, the progress callback and the start time (for the soft time budget)."""
+
+    claim: Claim
+    prof: Profile
+    plan: CheckPlan
+    dev: torch.device
+    dt: torch.dtype
+    seed: int
+    say: Callable[[str], None]
+    t0: float
+
+    def over_time(self) -> bool:
+        """Past the soft budget (``Profile.time_budget_s``): no new example or shrink step starts."""
+        return time.monotonic() - self.t0 > self.prof.time_budget_s
+
+
+@dataclass
+class SearchOutcome:
+    """What the Hypothesis search (:func:`_search`) found.
+
+    ``examples``: the summary of each example of the search proper, in order (shrink steps are
+    not examples); ``worst_full``: the highest-scoring of them with its per-trial values (report
+    plots); ``first``: the first significant example; ``best``: the last failing example
+    Hypothesis replayed (while shrinking, its current smallest); ``candidate``: the shrunk
+    counterexample to report, or None; ``shrinks``: shrink steps run. ``error`` /
+    ``error_details``: the measure (or the bound shape) broke during the search proper;
+    ``search_error``: ``(message, traceback)`` when the search itself broke (e.g. the constraint
+    raised); ``unsat``: Hypothesis found no point satisfying the regime.
+    """
+
+    examples: list[dict] = field(default_factory=list)
+    worst_full: dict | None = None
+    first: dict | None = None
+    best: dict | None = None
+    candidate: dict | None = None
+    shrinks: int = 0
+    error: str | None = None
+    error_details: str = ""
+    search_error: tuple[str, str] | None = None
+    unsat: bool = False
+
+    @property
+    def broke(self) -> bool:
+        """The check itself broke: no scaling runs, and the verdict is ``error``."""
+        return self.error is not None or self.search_error is not None
+
+
+def _search(run: _CheckRun, ranges: Mapping[str, tuple]) -> SearchOutcome:
+    """Stage *search*: Hypothesis (seeded with ``run.seed``) draws up to ``plan.n_examples``
+    points of the regime, each decided by :func:`_evaluate_example`; a significant example
+    raises :class:`_Significant` inside the test so that Hypothesis shrinks it (at most
+    ``Profile.max_shrinks`` steps, none past the soft time budget)."""
+    claim, out = run.claim, SearchOutcome()
+    if run.plan.n_examples <= 0:
+        return out
+    failing: dict[str, dict] = {}   # significant examples by (point, draw): a replay raises without re-running
 
     def body(case):
         point, draw = case
@@ -975,229 +1067,306 @@ def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, execu
             hypothesis.reject()
         key = json.dumps([point, draw], sort_keys=True)
         if key not in failing:
-            _evaluate(point, draw, key)
+            full = _evaluate_example(run, out, point, draw)
+            if full is not None:
+                failing[key] = full
         if key in failing:
-            state["best"] = failing[key]
+            out.best = failing[key]
             # one raise site: Hypothesis tells failures apart by where they are raised
             raise _Significant(failing[key])
 
-    def _evaluate(point, draw, key):
-        _interrupt.checkpoint()
-        if state["first"] is None:
-            if len(examples) >= n_examples or (examples and over_time()):
-                raise _StopSearch()
-        else:
-            if state["shrinks"] >= prof.max_shrinks or over_time():
-                raise _StopSearch()
-            state["shrinks"] += 1
-        ex_seed = derive_seed(seed, draw)
-        try:
-            res, test = decide_example(claim, point, ex_seed, rule, alpha_ex, dev, dt, prof)
-        except (MeasureError, InvalidClaimError) as exc:
-            if state["first"] is None:
-                state["error"] = str(exc)
-                state["error_details"] = getattr(exc, "details", "")
-                raise _StopSearch() from None
-            return  # broke while shrinking: not a smaller counterexample
-        summ = _summary(res, p0, alpha_ex, draw=draw, test=test)
-        if state["first"] is None:
-            examples.append(summ)
-            wf = state["worst_full"]   # the per-trial record of the worst example so far (report plots)
-            if wf is None or summ["score"] > wf["score"]:
-                state["worst_full"] = _summary(res, p0, alpha_ex, draw=draw, full=True, test=test)
-            say(f"{claim.id}: example {len(examples)}/{n_examples} {point} "
+    search = hypothesis.given(case=point_strategy(claim, ranges))(body)
+    search = hypothesis.seed(run.seed)(search)
+    search = run.prof.hypothesis_settings(max_examples=run.plan.n_examples)(search)
+    try:
+        with _no_local_constants():
+            search()
+    except _Significant as exc:
+        out.candidate = exc.result
+    except _StopSearch:
+        out.candidate = out.best
+    except Unsatisfiable:
+        out.unsat = True
+    except Exception as exc:  # e.g. the constraint raised
+        out.search_error = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    return out
+
+
+def _evaluate_example(run: _CheckRun, out: SearchOutcome, point: dict, draw: int) -> dict | None:
+    """One example of the search, or one shrink step once an example was significant: its
+    trials decided by the plan's rule (:func:`decide_example`), recorded in ``out``, and the
+    score passed to ``hypothesis.target``. Returns the full summary if significant, else None.
+
+    Raises :class:`_StopSearch` when the examples, the shrink steps or the time budget are
+    spent, or when the measure breaks during the search proper (``out.error``); a break while
+    shrinking only means that point is not a smaller counterexample."""
+    claim, plan = run.claim, run.plan
+    _interrupt.checkpoint()
+    if out.first is None:
+        if len(out.examples) >= plan.n_examples or (out.examples and run.over_time()):
+            raise _StopSearch()
+    else:
+        if out.shrinks >= run.prof.max_shrinks or run.over_time():
+            raise _StopSearch()
+        out.shrinks += 1
+    ex_seed = derive_seed(run.seed, draw)
+    try:
+        res, test = decide_example(claim, point, ex_seed, plan.rule, plan.alpha_ex, run.dev, run.dt, run.prof)
+    except (MeasureError, InvalidClaimError) as exc:
+        if out.first is None:
+            out.error = str(exc)
+            out.error_details = getattr(exc, "details", "")
+            raise _StopSearch() from None
+        return None  # broke while shrinking: not a smaller counterexample
+    summ = _summary(res, plan.p0, plan.alpha_ex, draw=draw, test=test)
+    if out.first is None:
+        out.examples.append(summ)
+        wf = out.worst_full   # the per-trial record of the worst example so far (report plots)
+        if wf is None or summ["score"] > wf["score"]:
+            out.worst_full = _summary(res, plan.p0, plan.alpha_ex, draw=draw, full=True, test=test)
+        run.say(f"{claim.id}: example {len(out.examples)}/{plan.n_examples} {point} "
                 f"violations {summ['violations']}/{summ['trials']} p={summ['p_value']:.3g}"
-                + (f" ({test.state} after {test.n} of {budget} trials)" if anytime else ""))
-        if math.isfinite(res["score"]):
-            hypothesis.target(res["score"], label="ratio")
-        if summ["significant"]:
-            full = _summary(res, p0, alpha_ex, draw=draw, full=True, test=test)
-            failing[key] = full
-            if state["first"] is None:
-                state["first"] = full
+                + (f" ({test.state} after {test.n} of {plan.budget} trials)" if plan.anytime else ""))
+    if math.isfinite(res["score"]):
+        hypothesis.target(res["score"], label="ratio")
+    if not summ["significant"]:
+        return None
+    full = _summary(res, plan.p0, plan.alpha_ex, draw=draw, full=True, test=test)
+    if out.first is None:
+        out.first = full
+    return full
 
-    hyp_error = None
-    shrunk = None
-    if n_examples > 0:
-        search = hypothesis.given(case=point_strategy(claim, ranges))(body)
-        search = hypothesis.seed(seed)(search)
-        search = prof.hypothesis_settings(max_examples=n_examples)(search)
-        try:
-            with _no_local_constants():
-                search()
-        except _Significant as exc:
-            shrunk = exc.result
-        except _StopSearch:
-            shrunk = state["best"]
-        except Unsatisfiable:
-            state["unsat"] = True
-        except Exception as exc:  # e.g. the constraint raised
-            hyp_error = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
-    findings: list[str] = []
-    counterexample = None
-    if shrunk is not None:
-        # Re-run the shrunk example once so the reported numbers are exactly what
-        # the reproduction command recomputes.
-        try:
-            rr = run_example(claim, shrunk["point"], shrunk["seed"], shrunk["trials"], dev, dt, eprof)
-            rerun = {**shrunk, **_summary(rr, p0, alpha_ex, draw=shrunk["draw"], full=True)}
-            rerun["significant"], rerun["p_value"] = shrunk["significant"], shrunk["p_value"]
-            if rerun["values"] != shrunk["values"]:
-                findings.append("measure is not deterministic: re-running the counterexample with the same "
-                                "seed gave different values")
-            counterexample = rerun
-        except (MeasureError, InvalidClaimError) as exc:
-            counterexample = shrunk
-            findings.append(f"re-running the counterexample failed: {exc}")
-        ck = counterexample["trials"]
-        counterexample["reproduce"] = reproduce_command(claim, counterexample["point"], counterexample["seed"],
-                                                        ck, dev, dt, eprof, ref=claim_ref)
-        chunk_arg = (f", trial_chunk={eprof.trial_chunk}" if eprof.trial_chunk != prof.trial_chunk else "")
-        counterexample["reproduce_python"] = (
-            f"claims.reproduce(claim, point={json.dumps(counterexample['point'], sort_keys=True)}, "
-            f"seed={counterexample['seed']}, trials={ck}, device='{dev}', "
-            f"dtype='{str(dt).replace('torch.', '')}', profile={prof.name!r}{chunk_arg})")
+def _rerun_counterexample(run: _CheckRun, shrunk: dict, claim_ref: str | None) -> tuple[dict, list[str]]:
+    """The reported counterexample and findings: the shrunk example re-run once, so that its
+    numbers are exactly what the reproduction command recomputes (the search's own record if
+    the re-run breaks), with its ``reproduce`` and ``reproduce_python`` commands."""
+    plan, findings = run.plan, []
+    try:
+        rr = run_example(run.claim, shrunk["point"], shrunk["seed"], shrunk["trials"], run.dev, run.dt, plan.eprof)
+        ce = {**shrunk, **_summary(rr, plan.p0, plan.alpha_ex, draw=shrunk["draw"], full=True)}
+        ce["significant"], ce["p_value"] = shrunk["significant"], shrunk["p_value"]
+        if ce["values"] != shrunk["values"]:
+            findings.append("measure is not deterministic: re-running the counterexample with the same "
+                            "seed gave different values")
+    except (MeasureError, InvalidClaimError) as exc:
+        ce = shrunk
+        findings.append(f"re-running the counterexample failed: {exc}")
+    ce["reproduce"], ce["reproduce_python"] = _reproduce_commands(run, ce, claim_ref)
+    return ce, findings
 
-    scal_results = []
-    for i, sc in enumerate(claim.scalings):
-        if state["error"] is not None or hyp_error is not None:
-            break
-        say(f"{claim.id}: scaling in {sc.param}")
-        scal_results.append(_run_scaling(claim, i, sc, ranges, prof, seed, K, dev, dt, alpha_ex, reps, executor))
 
-    # ---------------------------------------------------------------- statistics
-    pool = list(examples)
-    tot_trials = sum(e["trials"] for e in pool)
-    tot_viol = sum(e["violations"] for e in pool)
-    n_run = len(pool)
-    power = rule.power(p0, alpha_ex, n_run) if n_run else math.inf
-    undecided = [e for e in pool if e.get("decision") == "inconclusive"]
-    cands = pool + ([counterexample] if counterexample else [])
+def _reproduce_commands(run: _CheckRun, ce: dict, claim_ref: str | None) -> tuple[str | None, str]:
+    """The shell command (:func:`reproduce_command`; None if the claim is not importable) and
+    the Python call (:func:`reproduce`) that recompute the example ``ce`` exactly."""
+    prof, eprof, dev, dt = run.prof, run.plan.eprof, run.dev, run.dt
+    ck = ce["trials"]
+    cmd = reproduce_command(run.claim, ce["point"], ce["seed"], ck, dev, dt, eprof, ref=claim_ref)
+    chunk_arg = (f", trial_chunk={eprof.trial_chunk}" if eprof.trial_chunk != prof.trial_chunk else "")
+    py = (f"claims.reproduce(claim, point={json.dumps(ce['point'], sort_keys=True)}, "
+          f"seed={ce['seed']}, trials={ck}, device='{dev}', "
+          f"dtype='{str(dt).replace('torch.', '')}', profile={prof.name!r}{chunk_arg})")
+    return cmd, py
+
+
+def _run_scalings(run: _CheckRun, ranges: Mapping[str, tuple], executor) -> list[dict]:
+    """Stage *scalings*: every scaling of the claim in order (:func:`_run_scaling`)."""
+    plan, out = run.plan, []
+    for i, sc in enumerate(run.claim.scalings):
+        run.say(f"{run.claim.id}: scaling in {sc.param}")
+        out.append(_run_scaling(run.claim, i, sc, ranges, run.prof, run.seed, plan.K, run.dev, run.dt,
+                                plan.alpha_ex, plan.reps, executor))
+    return out
+
+
+def _candidates(search: SearchOutcome, counterexample: dict | None) -> list[dict]:
+    """The examples the claim-level statistic looks at: the search's, and the counterexample."""
+    return search.examples + ([counterexample] if counterexample else [])
+
+
+def _worst_example(search: SearchOutcome, counterexample: dict | None) -> dict | None:
+    """The highest-scoring example (with its per-trial values when the search kept them)."""
+    cands = _candidates(search, counterexample)
     worst = max(cands, key=lambda e: e["score"]) if cands else None
-    wf = state["worst_full"]
+    wf = search.worst_full
     if worst is not None and worst is not counterexample and wf is not None and \
             (wf["point"], wf["seed"], wf["draw"]) == (worst["point"], worst["seed"], worst["draw"]):
         worst = wf   # same example, with its values, ratios and extras per trial
-    if claim.bound.kind == "lower":
+    return worst
+
+
+def _claim_stats(plan: CheckPlan, prof: Profile, search: SearchOutcome, counterexample: dict | None,
+                 scalings: list[dict], *, power: float, bound_kind: str, enforced: bool,
+                 over_budget: bool) -> dict:
+    """Stage *statistic*: the claim-level numbers of the result (``ClaimResult.stats``).
+
+    ``power``: the smallest violation rate the examples run detect with probability >=
+    ``power_target`` (``inf`` when none ran; stored as None then); ``bound_kind`` picks the
+    tightness (min measured/bound for a lower bound, else max); ``enforced``: whether the hard
+    time limit was enforced; ``over_budget``: whether the soft budget ran out."""
+    pool = search.examples
+    tot_trials = sum(e["trials"] for e in pool)
+    tot_viol = sum(e["violations"] for e in pool)
+    cands = _candidates(search, counterexample)
+    if bound_kind == "lower":
         tight = min((e["min_ratio"] for e in cands), default=None)
     else:
         tight = max((e["max_ratio"] for e in cands), default=None)
+    alpha, alpha_ex, p0 = plan.alpha, plan.alpha_ex, plan.p0
     ci = _stats.clopper_pearson(tot_viol, tot_trials, 1 - alpha) if tot_trials else (0.0, 1.0)
-    stats = {
-        "examples_planned": n_examples, "examples_run": n_run, "trials_per_example": K,
+    return {
+        "examples_planned": plan.n_examples, "examples_run": len(pool), "trials_per_example": plan.K,
         "total_trials": tot_trials, "total_violations": tot_viol,
         "violation_rate": (tot_viol / tot_trials) if tot_trials else None,
         "violation_rate_ci": list(ci), "ci_level": 1 - alpha, "failure_prob": p0,
-        "alpha": alpha, "alpha_per_test": alpha_ex, "n_tests": n_tests, "critical_count": crit,
-        "power": power if math.isfinite(power) else None, "power_target": prof.power_target, "max_detectable_rate": prof.max_detectable_rate,
+        "alpha": alpha, "alpha_per_test": alpha_ex, "n_tests": plan.n_tests, "critical_count": plan.crit,
+        "power": power if math.isfinite(power) else None, "power_target": prof.power_target,
+        "max_detectable_rate": prof.max_detectable_rate,
         "tightness": tight, "max_ratio": max((e["max_ratio"] for e in cands), default=None),
         "min_ratio": min((e["min_ratio"] for e in cands), default=None),
-        "shrink_runs": state["shrinks"],
-        "decision": rule.name, "trials_budget_per_example": budget,
-        "trials_budget": budget * n_examples, "trials_used": tot_trials,
-        "fail_power": (rule.fail_power(p0, alpha_ex) if anytime and prof.max_detectable_rate > p0 else None),
+        "shrink_runs": search.shrinks,
+        "decision": plan.rule.name, "trials_budget_per_example": plan.budget,
+        "trials_budget": plan.budget * plan.n_examples, "trials_used": tot_trials,
+        "fail_power": (plan.rule.fail_power(p0, alpha_ex) if plan.anytime and prof.max_detectable_rate > p0
+                       else None),
         "time_budget_s": prof.time_budget_s, "hard_timeout_s": prof.hard_timeout_s,
         "hard_timeout_enforced": bool(enforced),
-        "over_budget": bool(time.monotonic() - t0 > prof.time_budget_s),
+        "over_budget": bool(over_budget),
         "fitted_exponents": [{"param": s["param"], "slope": s.get("slope"), "ci": s.get("ci"),
                               "claimed": s["exponent"], "relation": s["relation"], "verdict": s["verdict"]}
-                             for s in scal_results],
+                             for s in scalings],
     }
-    fixed_text = (
-        f"Per example: exact one-sided binomial test of the violations v among K={K} trials against the "
-        f"allowed failure probability p0={p0:g}, p = P(Binom(K, p0) >= v)"
-        + (" (p0 = 0: any violation rejects)" if p0 == 0 else "")
-        + f"; reject at alpha_ex = alpha/(examples + non-report scalings) = {alpha:g}/{n_tests} = {alpha_ex:.3g} "
-        f"(Bonferroni: claim-level false-fail rate <= {alpha:g}); smallest rejected count {crit}. "
-        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, slope +/- t(1-alpha_ex/2, "
-        f"Satterthwaite df) x bootstrap SE ({reps} reps, trials resampled within grid points, K/(K-1) corrected); "
-        f"each gated scaling states the exponent error it detects with probability >= {prof.power_target:g}. "
-        f"Power: smallest violation "
-        f"rate p1 at which at least one of the examples run rejects with probability >= {prof.power_target:g}; "
-        f"inconclusive if p1 > {prof.max_detectable_rate:g} or no valid example ran."
-    )
-    rule_text = fixed_text if not anytime else (
-        f"Per example (anytime-valid): {rule.describe(p0, alpha_ex)}; alpha_ex = alpha/(examples + non-report "
+
+
+def _rule_text(plan: CheckPlan, prof: Profile, fail_power: float | None) -> str:
+    """The decision rule in words (``ClaimResult.decision_rule``): the per-example test (fixed:
+    exact binomial; anytime: the rule's own description), the alpha split, the scalings' fit and
+    what a pass guarantees. ``fail_power``: ``stats["fail_power"]`` (anytime only)."""
+    K, p0, alpha, n_tests, alpha_ex, reps = plan.K, plan.p0, plan.alpha, plan.n_tests, plan.alpha_ex, plan.reps
+    if not plan.anytime:
+        return (
+            f"Per example: exact one-sided binomial test of the violations v among K={K} trials against the "
+            f"allowed failure probability p0={p0:g}, p = P(Binom(K, p0) >= v)"
+            + (" (p0 = 0: any violation rejects)" if p0 == 0 else "")
+            + f"; reject at alpha_ex = alpha/(examples + non-report scalings) = {alpha:g}/{n_tests} = "
+            f"{alpha_ex:.3g} (Bonferroni: claim-level false-fail rate <= {alpha:g}); smallest rejected count "
+            f"{plan.crit}. Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, slope "
+            f"+/- t(1-alpha_ex/2, Satterthwaite df) x bootstrap SE ({reps} reps, trials resampled within grid "
+            f"points, K/(K-1) corrected); each gated scaling states the exponent error it detects with "
+            f"probability >= {prof.power_target:g}. Power: smallest violation "
+            f"rate p1 at which at least one of the examples run rejects with probability >= {prof.power_target:g}; "
+            f"inconclusive if p1 > {prof.max_detectable_rate:g} or no valid example ran."
+        )
+    return (
+        f"Per example (anytime-valid): {plan.rule.describe(p0, alpha_ex)}; alpha_ex = alpha/(examples + non-report "
         f"scalings) = {alpha:g}/{n_tests} = {alpha_ex:.3g} (Bonferroni: claim-level false-fail rate <= {alpha:g} "
         f"under optional stopping). A pass states that violation rates >= {prof.max_detectable_rate:g} are passed "
         f"with probability <= {1 - prof.power_target:g} per example; such a rate fails within the budget with "
-        f"probability {stats['fail_power'] if stats['fail_power'] is not None else float('nan'):.3g}. "
+        f"probability {fail_power if fail_power is not None else float('nan'):.3g}. "
         f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, slope +/- t(1-alpha_ex/2, "
         f"Satterthwaite df) x bootstrap SE ({reps} reps, trials resampled within grid points, K/(K-1) corrected), "
         f"K={K} trials per grid point."
     )
 
-    if stats["over_budget"]:
-        findings.append(f"time budget exhausted: {time.monotonic() - t0:.1f} s > time_budget_s={prof.time_budget_s:g} "
-                        f"(profile {prof.name!r}); {n_run} of {n_examples} example(s) run, "
-                        f"{state['shrinks']} shrink step(s)")
 
-    # ---------------------------------------------------------------- verdict
-    error_text = None
-    scal_err = [s for s in scal_results if s["verdict"] == "error"]
-    scal_fail = [s for s in scal_results if s["verdict"] == "fail"]
-    scal_inc = [s for s in scal_results if s["verdict"] == "inconclusive"]
-    findings += [f"scaling in {s['param']} is loose: {s['message']}" for s in scal_results if s["verdict"] == "loose"]
-    b = claim.bound
-    if state["error"] is not None or hyp_error is not None or scal_err:
-        verdict = "error"
-        if state["error"] is not None:
-            message, error_text = state["error"], state["error_details"] or state["error"]
-        elif hyp_error is not None:
-            message, error_text = f"the search broke: {hyp_error[0]}", hyp_error[1]
-        else:
-            message = f"scaling in {scal_err[0]['param']}: {scal_err[0]['message']}"
-            error_text = scal_err[0].get("details") or message
-    elif counterexample is not None or scal_fail:
-        verdict = "fail"
+def _findings(prof: Profile, stats: dict, scalings: list[dict], elapsed_s: float) -> list[str]:
+    """The findings beyond the counterexample's: the soft time budget ran out; a scaling is loose."""
+    out = []
+    if stats["over_budget"]:
+        out.append(f"time budget exhausted: {elapsed_s:.1f} s > time_budget_s={prof.time_budget_s:g} "
+                   f"(profile {prof.name!r}); {stats['examples_run']} of {stats['examples_planned']} example(s) "
+                   f"run, {stats['shrink_runs']} shrink step(s)")
+    out += [f"scaling in {s['param']} is loose: {s['message']}" for s in scalings if s["verdict"] == "loose"]
+    return out
+
+
+def _verdict(plan: CheckPlan, prof: Profile, stats: dict, search: SearchOutcome, counterexample: dict | None,
+             worst: dict | None, scalings: list[dict], *, power: float, bound_kind: str,
+             over_time: Callable[[], bool]) -> tuple[str, str, str | None]:
+    """Stage *decision* at claim level: ``(verdict, message, error_text)``.
+
+    ``error`` (the search or a scaling broke) beats ``fail`` (a significant counterexample or
+    a failed scaling) beats ``inconclusive`` (no valid example ran, an example ended undecided,
+    the examples' power is too low, or a scaling was inconclusive) beats ``pass``.
+    ``error_text`` is the traceback or details of an ``error``, else None."""
+    scal_err = [s for s in scalings if s["verdict"] == "error"]
+    scal_fail = [s for s in scalings if s["verdict"] == "fail"]
+    scal_inc = [s for s in scalings if s["verdict"] == "inconclusive"]
+    n_run, tot_viol, tot_trials = stats["examples_run"], stats["total_violations"], stats["total_trials"]
+    undecided = [e for e in search.examples if e.get("decision") == "inconclusive"]
+    alpha_ex, p0 = plan.alpha_ex, plan.p0
+    if search.error is not None:
+        return "error", search.error, search.error_details or search.error
+    if search.search_error is not None:
+        return "error", f"the search broke: {search.search_error[0]}", search.search_error[1]
+    if scal_err:
+        message = f"scaling in {scal_err[0]['param']}: {scal_err[0]['message']}"
+        return "error", message, scal_err[0].get("details") or message
+    if counterexample is not None or scal_fail:
         parts = []
         if counterexample is not None:
             c = counterexample
             parts.append(
-                f"{c['violations']}/{c['trials']} trials violate the {b.kind} bound at {json.dumps(c['point'], sort_keys=True)} "
-                f"(p = {c['p_value']:.3g} <= alpha_ex = {alpha_ex:.3g}, allowed failure prob {p0:g}); "
-                f"measured/bound max {c['max_ratio']:.4g}, min {c['min_ratio']:.4g}; worst ratio seen "
-                f"{worst['max_ratio'] if b.kind != 'lower' else worst['min_ratio']:.4g}")
-        for s in scal_fail:
-            parts.append(f"scaling in {s['param']}: {s['message']}")
+                f"{c['violations']}/{c['trials']} trials violate the {bound_kind} bound at "
+                f"{json.dumps(c['point'], sort_keys=True)} (p = {c['p_value']:.3g} <= alpha_ex = {alpha_ex:.3g}, "
+                f"allowed failure prob {p0:g}); measured/bound max {c['max_ratio']:.4g}, min {c['min_ratio']:.4g}; "
+                f"worst ratio seen {worst['max_ratio'] if bound_kind != 'lower' else worst['min_ratio']:.4g}")
+        parts += [f"scaling in {s['param']}: {s['message']}" for s in scal_fail]
         message = "; ".join(parts)
         if counterexample is not None and counterexample.get("reproduce"):
             message += f" — reproduce: {counterexample['reproduce']}"
-    elif n_examples > 0 and n_run == 0:
-        verdict = "inconclusive"
-        message = ("no valid example could be run (the constraint rejected every drawn point"
-                   + (" or the time budget ran out" if over_time() else "") + ")")
-    elif undecided:
-        verdict = "inconclusive"
-        message = (f"{len(undecided)} of {n_run} example(s) reached the budget of {budget} trials undecided: "
-                   f"the evidence neither rejects 'violation rate <= {p0:g}' at alpha_ex={alpha_ex:.3g} nor "
-                   f"rules out rates >= {prof.max_detectable_rate:g}; {tot_viol}/{tot_trials} violations seen; "
-                   f"use a larger profile (max_trials)")
-    elif n_examples > 0 and power > prof.max_detectable_rate:
-        verdict = "inconclusive"
-        message = (f"budget too small: {n_run} example(s) x K={K} trials at alpha_ex={alpha_ex:.3g} detect only "
-                   f"violation rates >= {power:.3g} with probability {prof.power_target:g} "
-                   f"(> {prof.max_detectable_rate:g}); {tot_viol}/{tot_trials} violations seen; use a larger profile")
-    elif scal_inc:
-        verdict = "inconclusive"
-        message = "; ".join(f"scaling in {s['param']}: {s['message']}" for s in scal_inc)
-    else:
-        verdict = "pass"
-        parts = []
-        if n_run:
-            parts.append(
-                f"{tot_viol}/{tot_trials} violations over {n_run} example(s) (rate {1 - alpha:g}-CI "
-                f"[{ci[0]:.3g}, {ci[1]:.3g}], allowed {p0:g}); would detect a violation rate >= {power:.3g} "
-                f"with probability >= {prof.power_target:g}; tightness {tight:.4g}"
-                + (f"; {tot_trials} of {budget * n_examples} budgeted trials used (anytime)" if anytime else ""))
-        for s in scal_results:
-            parts.append(f"scaling in {s['param']}: {s['message']}")
-        message = "; ".join(parts)
+        return "fail", message, None
+    if plan.n_examples > 0 and n_run == 0:
+        return "inconclusive", ("no valid example could be run (the constraint rejected every drawn point"
+                                + (" or the time budget ran out" if over_time() else "") + ")"), None
+    if undecided:
+        return "inconclusive", (
+            f"{len(undecided)} of {n_run} example(s) reached the budget of {plan.budget} trials undecided: "
+            f"the evidence neither rejects 'violation rate <= {p0:g}' at alpha_ex={alpha_ex:.3g} nor "
+            f"rules out rates >= {prof.max_detectable_rate:g}; {tot_viol}/{tot_trials} violations seen; "
+            f"use a larger profile (max_trials)"), None
+    if plan.n_examples > 0 and power > prof.max_detectable_rate:
+        return "inconclusive", (
+            f"budget too small: {n_run} example(s) x K={plan.K} trials at alpha_ex={alpha_ex:.3g} detect only "
+            f"violation rates >= {power:.3g} with probability {prof.power_target:g} "
+            f"(> {prof.max_detectable_rate:g}); {tot_viol}/{tot_trials} violations seen; use a larger profile"), None
+    if scal_inc:
+        return "inconclusive", "; ".join(f"scaling in {s['param']}: {s['message']}" for s in scal_inc), None
+    parts = []
+    if n_run:
+        ci = stats["violation_rate_ci"]
+        parts.append(
+            f"{tot_viol}/{tot_trials} violations over {n_run} example(s) (rate {1 - plan.alpha:g}-CI "
+            f"[{ci[0]:.3g}, {ci[1]:.3g}], allowed {p0:g}); would detect a violation rate >= {power:.3g} "
+            f"with probability >= {prof.power_target:g}; tightness {stats['tightness']:.4g}"
+            + (f"; {tot_trials} of {plan.budget * plan.n_examples} budgeted trials used (anytime)"
+               if plan.anytime else ""))
+    parts += [f"scaling in {s['param']}: {s['message']}" for s in scalings]
+    return "pass", "; ".join(parts), None
 
+
+def _check_validated(claim, prof, dev, dt, seed, say, ranges, t0, started, executor, enforced,
+                     claim_ref=None) -> ClaimResult:
+    """:func:`check` past its input validation: the stages in order (see the section comment)."""
+    plan = _plan(claim, prof)
+    run = _CheckRun(claim, prof, plan, dev, dt, seed, say, t0)
+    search = _search(run, ranges)
+    counterexample, findings = None, []
+    if search.candidate is not None:
+        counterexample, findings = _rerun_counterexample(run, search.candidate, claim_ref)
+    scalings = [] if search.broke else _run_scalings(run, ranges, executor)
+    n_run = len(search.examples)
+    power = plan.rule.power(plan.p0, plan.alpha_ex, n_run) if n_run else math.inf
+    stats = _claim_stats(plan, prof, search, counterexample, scalings, power=power, bound_kind=claim.bound.kind,
+                         enforced=enforced, over_budget=run.over_time())
+    findings += _findings(prof, stats, scalings, time.monotonic() - t0)
+    worst = _worst_example(search, counterexample)
+    verdict, message, error_text = _verdict(plan, prof, stats, search, counterexample, worst, scalings, power=power,
+                                            bound_kind=claim.bound.kind, over_time=run.over_time)
     result = ClaimResult(
-        claim_id=claim.id, title=claim.title, verdict=verdict, message=message, decision_rule=rule_text,
-        claim=_claim_dict(claim), stats=stats, examples=examples, scalings=scal_results,
+        claim_id=claim.id, title=claim.title, verdict=verdict, message=message,
+        decision_rule=_rule_text(plan, prof, stats["fail_power"]),
+        claim=_claim_dict(claim), stats=stats, examples=search.examples, scalings=scalings,
         counterexample=counterexample, worst_example=worst, findings=findings, error=error_text,
         seed=seed, profile=prof.to_dict(), device=str(dev), dtype=str(dt).replace("torch.", ""),
         versions=_versions(), wall_time_s=time.monotonic() - t0, started=started,
