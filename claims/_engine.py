@@ -1063,8 +1063,17 @@ def _search(run: _CheckRun, ranges: Mapping[str, tuple]) -> SearchOutcome:
 
     def body(case):
         point, draw = case
-        if claim.constraint is not None and not claim.constraint(point):
-            hypothesis.reject()
+        if claim.constraint is not None:
+            try:
+                ok = claim.constraint(point)
+            except Exception as exc:
+                # an error, never a pass: left to Hypothesis it would be shrunk as a failing test,
+                # the shrink steps counted as examples, and the error lost once they ran out
+                out.search_error = (f"the claim's constraint raised at {json.dumps(point, sort_keys=True)}: "
+                                    f"{type(exc).__name__}: {exc}", traceback.format_exc())
+                raise _StopSearch() from None
+            if not ok:
+                hypothesis.reject()
         key = json.dumps([point, draw], sort_keys=True)
         if key not in failing:
             full = _evaluate_example(run, out, point, draw)

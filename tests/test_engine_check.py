@@ -169,6 +169,18 @@ def test_scaling_grid_outside_profile_and_nonpositive_series():
     assert r.verdict == "error" and "non-positive" in r.message
 
 
+def test_constraint_that_raises_is_an_error_not_a_pass():
+    """A constraint raising on part of the regime ends the check as an error naming the point
+    (it used to be shrunk by Hypothesis as a failing test, its shrink steps counted as examples,
+    and the claim passed on the points where it did not raise)."""
+    c = _claim("SYN/constraint-raises", constraint=lambda p: 1 / 0 if p["n"] > 1 else True)
+    for decision in ("fixed", "anytime"):
+        r = claims.check(c, profile=dataclasses.replace(FAST, decision=decision))
+        assert r.verdict == "error", (r.verdict, r.message)
+        assert "constraint raised" in r.message and "ZeroDivisionError" in r.message
+        assert "ZeroDivisionError" in r.error
+
+
 def test_constraint_rejecting_everything_is_inconclusive():
     c = _claim("SYN/never", constraint=lambda p: False)
     r = claims.check(c, profile=FAST)
