@@ -489,22 +489,35 @@ def step1_sep_measure(var_scale: float = 1.0, n: int = 4):
 # ----------------------------------------------------------------------------- Step 2
 
 
-def step2a_measure(var_scale: float = 1.0, n: int = 8):
-    """Sign changes after a perturbation with ``‖W'_l‖₂ <= omega`` for every l (Step 2(a)).
+def step2a_measure(var_scale: float = 1.0, n: int = 8, search: bool = True, steps: int = 3, restarts: int = 2,
+                   temperature: float = 1.0):
+    """Sign changes after a perturbation with ``‖W'_l‖₂ <= omega`` for every l (Step 2(a) of
+    ``allen-zhu-li-song-dnn-convergence.txt``, Sec. 4: for EVERY such W, ``‖D_{i,l} − D^(0)_{i,l}‖₀ <=
+    O(m ω^{2/3} L)``).  ``values = max_l ‖D_{0,l} − D^(0)_{0,l}‖₀`` (sample 0), the worst of:
 
-    Adversary: :func:`_sequential_attack` on sample 0 (targeted rank-one construction
-    of CLAIMS.md §0 applied layer after layer; the flips are counted exactly by a forward
-    pass at ``W0 + W'`` in the measure's dtype, float64 by default).
-    ``values = max_l ‖D_{0,l} − D^(0)_{0,l}‖₀``.  Extras: ``layer1`` (flips of the first
-    trained layer: a pure single-layer attack), ``random`` (mean flips of layer 1 per sample
-    for a Gaussian ``W'_1`` with ``‖W'_1‖₂ = omega``, norm by 20 Lanczos steps).
+    * ``constructed``: :func:`_sequential_attack` (targeted rank-one construction of CLAIMS.md §0 applied
+      layer after layer; flips counted exactly by a forward pass at ``W0 + W'`` in the measure's dtype,
+      float64 by default);
+    * ``search`` (``search=True``): Frank-Wolfe ascent over the product of balls (:func:`_ball_search`,
+      ``steps`` steps, ``restarts`` restarts: the first warm-started at the construction, the others at
+      random rank-one points from ``ctx.generator("step2a-search-j")``).  Every value it compares or
+      reports is the EXACT count ``max_l ‖D_{0,l} − D^(0)_{0,l}‖₀``; only its gradient is that of the
+      smooth stand-in ``sum_k sigmoid(−g_k sign(g^(0)_k) / beta_l)`` of the maximising layer's count
+      (straight-through: value exact, gradient of the surrogate), ``beta_l = temperature omega^{2/3}
+      rms(g^(0)_l)``.  ``search >= constructed`` trial by trial (monotone ascent from the construction).
+      At L = 1 the construction is the exact maximiser for one sample (up to its 1e-3 margin) and the
+      search series is set to it without running.
+
+    Extras: ``layer1`` (constructed flips of the first trained layer: a pure single-layer attack),
+    ``random`` (mean flips of layer 1 per sample for a Gaussian ``W'_1`` with ``‖W'_1‖₂ = omega``, norm by
+    20 Lanczos steps; reported, not part of ``values``: it is a per-sample mean), ``search_over_constructed``.
     """
 
     def measure(point, ctx):
         net = _net(point, ctx, var_scale=var_scale)
         omega = float(point["omega"])
         x = _inputs(n, point["d"], ctx)
-        _, flips = _sequential_attack(net, x, omega)
+        pert, flips = _sequential_attack(net, x, omega)
         att = flips[:, 0, 1:].to(ctx.dtype)                                    # [K, L]
         # random W'_1 only (the analogue of "layer1"; cost K m^2 whatever L is)
         G = torch.randn(ctx.trials, net.m, net.m, generator=_gen(ctx, "random"), dtype=torch.float32,
@@ -516,8 +529,40 @@ def step2a_measure(var_scale: float = 1.0, n: int = 8):
         gs, hs = _hidden(net, x)
         g1 = torch.matmul(hs[0], (net.W0[:, 0] + G).mT)
         rnd = ((g1 >= 0) != (gs[1] >= 0)).sum(-1).to(ctx.dtype).mean(-1)
-        vals = att.amax(-1)
-        return Measurement(values=vals, extras={"layer1": att[:, 0], "random": rnd})
+        del G, g1
+        cons = att.amax(-1)
+        extras = {"constructed": cons, "layer1": att[:, 0], "random": rnd}
+        vals = cons
+        if search and net.L == 1:
+            # one trained layer, one sample: the flips depend on W'_1 only through z = W'_1 h_0, ||z|| <=
+            # omega ||h_0||, and flipping coordinate k costs g_k^2 of the budget ||z||^2, so cheapest-first
+            # (the construction) is the exact maximiser up to its 1e-3 margin (the search found 0 better
+            # trials of 512 in the issue-13 sweep); skipped to save its cost
+            extras.update({"search": cons, "search_over_constructed": torch.ones_like(cons)})
+        elif search:
+            K, L = net.trials, net.L
+            xin = net._input(x)[:, :1]
+            zero = tuple((torch.zeros(K, net.m, 1, dtype=net.dtype, device=net.device),) * 2 for _ in range(L))
+            g0s, _, _, _ = _ball_forward(net, xin, zero, back=False)
+            s0 = [torch.where(g >= 0, 1.0, -1.0).to(net.dtype) for g in g0s]
+            beta = [temperature * omega ** (2 / 3) * g.pow(2).mean((-1, -2), keepdim=True).sqrt().clamp_min(1e-30)
+                    for g in g0s]
+
+            def obj(fac, b):
+                gl, _, _, taps = _ball_forward(net, xin, fac, back=False)
+                cnt = torch.stack([((g >= 0) != (g0 >= 0)).sum((-1, -2)) for g, g0 in zip(gl, g0s)], -1).to(net.dtype)
+                if b is None:
+                    return cnt.amax(-1), taps
+                S = torch.stack([torch.sigmoid(-g * s / bb).sum((-1, -2)) for g, s, bb in zip(gl, s0, b)], -1)
+                idx = cnt.argmax(-1, keepdim=True)
+                return (cnt + (S - S.detach())).gather(-1, idx).squeeze(-1), taps
+
+            gens = [_gen(ctx, f"step2a-search-{j}") for j in range(restarts)]
+            s_val, _, _ = _ball_search(net, obj, omega, sense=1, inits=[_pert_factors(pert)], gens=gens,
+                                       steps=steps, gammas=(1.0, 0.5, 0.25, 0.1), beta=beta)
+            vals = torch.maximum(cons, s_val)
+            extras.update({"search": s_val, "search_over_constructed": s_val / cons.clamp_min(1.0)})
+        return Measurement(values=vals, extras=extras)
 
     return measure
 
@@ -584,14 +629,240 @@ def step2b_measure(var_scale: float = 1.0, iters: int = 8):
     return measure
 
 
-def step2c_measure(var_scale: float = 1.0, n: int = 1):
-    """``max_a ‖Back_{0,a}(W0 + W') − Back_{0,a}(W0)‖₂ / sqrt(m/d)`` (Step 2, backward).
+# ----------------------------------------------------------------------------- Steps 2-3: search over the ball
 
-    W': the sequential targeted construction of :func:`_sequential_attack` (flips about
-    ``m omega^{2/3}`` coordinates in every layer); Back at both weights by exact
-    back-substitution, spectral norm of the ``d x m`` difference by SVD.  Extras:
-    ``flips_L`` (flips in the last layer), ``random`` (same ratio for a Gaussian W' of
-    spectral norm omega per layer).
+
+def _ball_forward(net, xin, fac, beta=None, back=True):
+    """Forward (and backward-matrix) pass of the FC net at ``W0 + W'`` with ``W'_l = A_l B_l^T`` given
+    as factors ``fac[l-1] = (A_l [K, m, r], B_l [K, m, r])`` (no ``m x m`` matrix is formed).
+
+    ``xin [K, n, d_in]`` (already :meth:`FCNet._input`).  Masks ``D_l = 1[g_l >= 0]`` (Def. 2.3 of
+    ``allen-zhu-li-song-dnn-convergence.txt``).  ``beta`` (per-layer temperatures ``[K, 1, 1]``): the masks
+    are then STRAIGHT-THROUGH surrogates ``1[g >= 0] + s - s.detach()`` with ``s = sigmoid(g / beta)``: the
+    VALUE is exact, the gradient sees sign flips (the exact gradient of a piecewise-constant mask is 0).
+    ``back=True`` also runs the back-substitution of :func:`_backs` (``Back_{i,a}``, a = L+1..1).
+
+    Returns ``(gs, Ds, Us, taps)``: pre-activations ``g_1..g_L`` (list, index l-1), hard masks, the dict
+    ``a -> Back_{i,a} [K, n, d, m]`` and per layer the tensors through which ``W_l`` enters -- ``h``
+    (``h_{l-1}``), ``g`` (``g_l = W_l h_{l-1}``), ``UD`` (``Back_{i,l+1} D_l``) and ``U`` (``Back_{i,l} =
+    Back_{i,l+1} D_l W_l``) -- from which :func:`_ball_search` assembles the gradient in ``W'_l`` in factored
+    form (rank ``<= n (1 + d)`` per layer).
+    """
+    h = torch.relu(torch.matmul(xin, net.A.transpose(-1, -2)))
+    gs, Ds, Dst, taps = [], [], [], []
+    for l in range(net.L):
+        A, Bf = fac[l]
+        g = torch.matmul(h, net.W0[:, l].transpose(-1, -2)) + (h @ Bf) @ A.mT
+        hard = g >= 0
+        if beta is None:
+            D = hard.to(g.dtype)
+        else:
+            s = torch.sigmoid(g / beta[l])
+            D = hard.to(g.dtype) + (s - s.detach())
+        taps.append({"h": h, "g": g})
+        gs.append(g)
+        Ds.append(hard)
+        Dst.append(D)
+        h = torch.relu(g)
+    Us = {}
+    if back:
+        K, n = xin.shape[:2]
+        U = net.B.unsqueeze(1).expand(K, n, *net.B.shape[1:])
+        Us[net.L + 1] = U
+        for a in range(net.L, 0, -1):
+            A, Bf = fac[a - 1]
+            UD = U * Dst[a - 1].unsqueeze(2)
+            flat = UD.reshape(K, -1, UD.shape[-1])                                   # [K, n d, m]
+            U = (torch.bmm(flat, net.W0[:, a - 1]) + torch.bmm(torch.bmm(flat, A), Bf.mT)).reshape(UD.shape)
+            taps[a - 1].update(UD=UD, U=U)
+            Us[a] = U
+    return gs, Ds, Us, taps
+
+
+def _polar_lowrank(X, Y, omega):
+    """Exact oracle of the spectral ball for ``G = X Y^T`` (``X [K, p, k]``, ``Y [K, q, k]``):
+    ``argmax_{||S||_2 <= omega} <G, S> = omega U V^T`` over the singular pairs with
+    ``sigma > 1e-10 sigma_1`` (the rule of :func:`ovpmodel.perturb.maximize_spectral_balls`), as factors
+    ``(omega U, V)`` and ``zero [K]`` where ``G = 0`` (thin QRs and an SVD of the ``k x k`` core; the same
+    construction as ZCZG's ``_zczg_measures._polar_lowrank``)."""
+    Qx, Rx = torch.linalg.qr(X)
+    Qy, Ry = torch.linalg.qr(Y)
+    Uc, S, Vch = torch.linalg.svd(Rx @ Ry.mT)
+    keep = (S > 1e-10 * S[..., :1]).to(X.dtype)
+    return omega * (Qx @ Uc) * keep.unsqueeze(-2), Qy @ Vch.mT, S[..., 0] <= 0
+
+
+def _ball_search(net, obj, omega, *, sense, inits, gens, steps, gammas=(1.0, 0.5, 0.25, 0.0625), beta=None):
+    """Adversarial search of ``obj`` over the Step 2 ball ``{W': ||W'_l||_2 <= omega for all l}``
+    (``allen-zhu-li-song-dnn-convergence.txt``, Sec. 4, Step 2: every W with ``||W_l - W_l^(0)||_2 <= omega``),
+    maximising (``sense=+1``) or minimising (``sense=-1``).
+
+    The algorithm of :func:`ovpmodel.perturb.maximize_spectral_balls` (Frank-Wolfe with restarts: oracle
+    ``omega U V^T`` over ALL singular pairs of the gradient per layer, ``W' <- W' + gamma (S - W')`` with the
+    best improving ``gamma`` per trial, no move if none improves, early stop when no trial improves; best
+    over restarts) written in FACTORED form like ZCZG Lemma 5.2's search (``_zczg_measures.lem52_search``):
+    iterates ``W'_l = A_l B_l^T`` of rank ``<= r0 + steps n (1 + d)``; the gradient in ``W'_l`` is
+    ``X_l Y_l^T`` with ``X_l = [adj(g_l)^T, (Back_{l+1} D_l)^T]``, ``Y_l = [h_{l-1}^T, adj(Back_l)^T]``
+    (``W_l`` enters only through ``g_l`` and ``Back_l``), so the oracle is exact (:func:`_polar_lowrank`).
+
+    ``obj(fac, beta) -> (value [K], taps)`` (:func:`_ball_forward` inside).  Line search, restarts and the
+    result compare EXACT values; the gradient is that of the straight-through sigmoid surrogate of the
+    masks when ``beta`` is given (it sees sign flips).  Restart ``j`` starts at ``inits[j]`` (per-layer
+    factors inside the ball) or, past them, at a random rank-one ``omega u v^T`` per layer (Gaussian from
+    ``gens[j]``).  Radius ``omega (1 - 1e-9)``.  Returns ``(value [K] at the point found, factors,
+    restart values [R, K])``.
+    """
+    K, L, m, dt, dev = net.trials, net.L, net.m, net.dtype, net.device
+    om = omega * (1 - 1e-9)
+
+    def value(fac):
+        with torch.no_grad():
+            return sense * obj(fac, None)[0]
+
+    def gradient(fac):
+        with torch.enable_grad():
+            fac = tuple((a.detach().requires_grad_(True), b.detach().requires_grad_(True)) for a, b in fac)
+            v, taps = obj(fac, beta)
+            wrt = [t["g"] for t in taps] + [t["U"] for t in taps if "U" in t]
+            adj = torch.autograd.grad((sense * v).sum(), wrt, allow_unused=True)
+        adj = [torch.zeros_like(t) if a is None else a for t, a in zip(wrt, adj)]
+        out = []
+        for l, t in enumerate(taps):
+            n = t["g"].shape[1]
+            X, Y = [adj[l].mT], [t["h"].detach().mT]
+            if "U" in t:
+                X.append(t["UD"].detach().reshape(K, -1, m).mT)
+                Y.append(adj[L + l].reshape(K, -1, m).mT)
+            out.append((torch.cat(X, -1), torch.cat(Y, -1)))
+        return out
+
+    def combine(fac, atoms, g):
+        res = []
+        for (A, B), (U, V, zero) in zip(fac, atoms):
+            gl = torch.where(zero, torch.zeros_like(g), g).view(K, 1, 1)
+            res.append((torch.cat([A * (1 - gl), U * gl], -1), torch.cat([B, V], -1)))
+        return tuple(res)
+
+    best_fac = best_v = None
+    per = []
+    for j, gen in enumerate(gens):
+        if j < len(inits):
+            fac = tuple((a.to(dev, dt) * (1 - 1e-9), b.to(dev, dt)) for a, b in inits[j])
+        else:
+            fac = []
+            for _ in range(L):
+                u = torch.randn(K, m, 1, generator=gen, device=dev, dtype=dt)
+                v = torch.randn(K, m, 1, generator=gen, device=dev, dtype=dt)
+                fac.append((om * u / u.norm(dim=-2, keepdim=True), v / v.norm(dim=-2, keepdim=True)))
+            fac = tuple(fac)
+        val = value(fac)
+        for _ in range(steps):
+            atoms = [_polar_lowrank(X, Y, om) for X, Y in gradient(fac)]
+            best_g, cur = torch.zeros_like(val), val
+            for g in gammas:
+                vc = value(combine(fac, atoms, torch.full_like(val, g)))
+                better = vc > cur
+                cur = torch.where(better, vc, cur)
+                best_g = torch.where(better, torch.full_like(best_g, g), best_g)
+            if not bool((best_g > 0).any()):
+                break
+            fac = combine(fac, atoms, best_g)
+            val = cur
+        per.append(val)
+        if best_fac is None:
+            best_fac, best_v = fac, val
+        else:
+            better = (val > best_v).view(K, 1, 1)
+            merged = []
+            for (A, B), (A2, B2) in zip(best_fac, fac):
+                r = max(A.shape[-1], A2.shape[-1])
+                A, B, A2, B2 = (torch.nn.functional.pad(z, (0, r - z.shape[-1])) for z in (A, B, A2, B2))
+                merged.append((torch.where(better, A2, A), torch.where(better, B2, B)))
+            best_fac, best_v = tuple(merged), torch.maximum(val, best_v)
+    return sense * best_v, best_fac, sense * torch.stack(per)
+
+
+def _ball_temperatures(net, xin, omega):
+    """Per-layer temperatures ``[K, 1, 1]`` of the surrogate masks: ``omega^{2/3}`` times the rms
+    pre-activation of layer l at ``W0`` (the ``|g|`` scale below which a perturbation of spectral norm
+    omega flips signs: the ``m omega^{2/3}`` count of Step 2(a) / CLAIMS.md §0)."""
+    zero = tuple((torch.zeros(net.trials, net.m, 1, dtype=net.dtype, device=net.device),) * 2 for _ in range(net.L))
+    gs, _, _, _ = _ball_forward(net, xin, zero, back=False)
+    return [omega ** (2 / 3) * g.pow(2).mean((-1, -2), keepdim=True).sqrt().clamp_min(1e-30) for g in gs]
+
+
+def _pert_factors(pert):
+    """The rank-one ``(u, v)`` of :func:`_sequential_attack` as factors ``(u [K, m, 1], v [K, m, 1])``."""
+    return tuple((u.unsqueeze(-1), v.unsqueeze(-1)) for u, v in pert)
+
+
+def _knapsack_flips(net, xin, omega, backs0, e, margin=1e-3, only_active=False):
+    """Sequential rank-one flip attack on sample 0 whose flip SET is chosen for a backward objective
+    (the greedy step of the Step 2(c) search; ``allen-zhu-li-song-dnn-convergence.txt``, Sec. 4, Step 2).
+
+    Layer after layer (upstream perturbations in place), ``W'_l = omega y v^T`` with ``v = h_{l-1}/||h_{l-1}||``
+    (for one sample the flip pattern depends on ``W'_l`` only through ``W'_l h_{l-1}``, so rank one loses no
+    pattern): flipping coordinate k costs ``c_k^2`` of the unit budget ``||y||^2 <= 1``, ``c_k = |g_k| (1 +
+    margin) / (omega ||h||)`` (CLAIMS.md §0).  Instead of the cheapest coordinates (the construction of
+    :func:`ovpmodel.perturb.targeted_sign_flip`), it takes the fractional-knapsack order of the gain
+    ``(e^T Back_{0,l+1}[:, k])^2 ||W_l[k, :]||^2`` per cost ``c_k^2`` -- the k-th term of ``e^T B ΔD_l W_l``
+    grows the backward change along the direction ``e [K, d]`` -- and the longest feasible prefix; the
+    leftover norm is spread proportionally (``||y|| = 1``).  Coordinates already flipped upstream are
+    excluded; ``only_active=True`` also excludes the inactive ones (``g^(0)_k < 0``: only ``1 -> 0`` flips,
+    which REMOVE the k-th term, what Step 3's search uses to shrink ``||Back^T e||``).  Returns per-layer
+    factors ``(omega y [K, m, 1], v [K, m, 1])``.
+    """
+    K, m, dt = net.trials, net.m, net.dtype
+    zero = tuple((torch.zeros(K, m, 1, dtype=dt, device=net.device),) * 2 for _ in range(net.L))
+    g0s, _, _, _ = _ball_forward(net, xin, zero, back=False)
+    fac = list(zero)
+    for l in range(net.L):
+        gs, _, _, taps = _ball_forward(net, xin, tuple(fac), back=False)
+        g, h = gs[l][:, 0], taps[l]["h"][:, 0]
+        same = (g >= 0) == (g0s[l][:, 0] >= 0)
+        if only_active:
+            same = same & (g0s[l][:, 0] >= 0)
+        hn = h.norm(dim=-1, keepdim=True)
+        c = g.abs() * (1 + margin) / (omega * hn)
+        gain = (e.unsqueeze(-1) * backs0[l + 2][:, 0]).sum(-2).pow(2) * net.W0[:, l].pow(2).sum(-1)
+        ratio = torch.where(same, gain / c.pow(2).clamp_min(1e-300), torch.full_like(c, -1.0))
+        order = ratio.argsort(-1, descending=True)
+        ok = (c.gather(-1, order).pow(2).cumsum(-1) <= 1) & (ratio.gather(-1, order) >= 0)
+        ok = ok.to(torch.int64).cumprod(-1).bool()
+        sel = torch.zeros_like(ok).scatter(-1, order, ok)
+        tot = (c.pow(2) * sel).sum(-1, keepdim=True)
+        lam = torch.where(tot > 0, tot.clamp_min(1e-300).rsqrt(), torch.zeros_like(tot))
+        y = torch.where(sel, -torch.sign(g) * c * lam, torch.zeros_like(g))
+        fac[l] = ((omega * y).unsqueeze(-1), (h / hn).unsqueeze(-1))
+    return tuple(fac)
+
+
+def _pick(better, f1, f2):
+    """Per-trial choice between two factor tuples of equal ranks: ``f2`` where ``better [K]``."""
+    b = better.view(-1, 1, 1)
+    return tuple((torch.where(b, a2, a1), torch.where(b, b2, b1)) for (a1, b1), (a2, b2) in zip(f1, f2))
+
+
+def step2c_measure(var_scale: float = 1.0, n: int = 1, search: bool = True, fw_steps: int = 1, temperature: float = 0.3):
+    """``max_a ‖Back_{0,a}(W0 + W') − Back_{0,a}(W0)‖₂ / sqrt(m/d)`` (Step 2, backward;
+    ``allen-zhu-li-song-dnn-convergence.txt``, Sec. 4, Step 2: "the backward matrix B D_{i,L} W_L ⋯ D_{i,a} W_a
+    does not change by more than O(ω^{1/3} L² sqrt(m/d))" for EVERY W with ``‖W_l − W_l^(0)‖₂ <= omega``).
+
+    Back at both weights by exact back-substitution, spectral norm of the ``d x m`` difference by SVD.
+    Three adversaries, each a series in ``extras`` (same ratio):
+
+    * ``constructed``: the sequential targeted construction of :func:`_sequential_attack` (flips about
+      ``m omega^{2/3}`` coordinates in every layer, the cheapest ones);
+    * ``random``: a Gaussian W' of spectral norm omega per layer;
+    * ``search`` (``search=True``): greedy flip-set choice (:func:`_knapsack_flips`, twice: along the top
+      left singular vector ``e`` of the constructed difference, then along that of the first result),
+      then a Frank-Wolfe ascent over the product of balls (:func:`_ball_search`, ``fw_steps`` steps, warm
+      started per trial at the best of the construction and the two knapsack points, so ``search >=
+      constructed`` trial by trial; exact values, straight-through sigmoid masks of
+      temperature ``temperature x omega^{2/3} rms(g)`` for the gradient).  The best of the three points.
+
+    ``values`` = the worst of all.  Other extras: ``flips_L`` (flips in the last layer, construction),
+    ``search_over_constructed``.
     """
 
     def measure(point, ctx):
@@ -605,22 +876,72 @@ def step2c_measure(var_scale: float = 1.0, n: int = 1):
         b1 = _backs(net, [g >= 0 for g in g1], net.W0, pert)
         scale = math.sqrt(net.m / net.d_out)
         diff = torch.stack([torch.linalg.matrix_norm(b1[a] - b0[a], ord=2) for a in range(1, net.L + 1)], -1)
-        vals = diff[:, 0].amax(-1) / scale
+        cons = diff[:, 0].amax(-1) / scale
         Wr = _random_pert_dense(net, omega, _gen(ctx, "random"))
         tr = net.trace(x, net.W0 + Wr)
         br = _backs(net, [tr.D[:, l] for l in range(net.L + 1)], net.W0 + Wr)
         dr = torch.stack([torch.linalg.matrix_norm(br[a] - b0[a], ord=2) for a in range(1, net.L + 1)], -1)
-        return Measurement(values=vals, extras={
-            "flips_L": flips[:, 0, -1].to(ctx.dtype), "random": dr[:, 0].amax(-1) / scale})
+        rnd = dr[:, 0].amax(-1) / scale
+        extras = {"flips_L": flips[:, 0, -1].to(ctx.dtype), "constructed": cons, "random": rnd}
+        worst = torch.maximum(cons, rnd)
+        if search:
+            xin = net._input(x)[:, :1]
+            b00 = {a: b[:, :1] for a, b in b0.items()}
+
+            def obj(fac, beta):
+                _, _, Us, taps = _ball_forward(net, xin, fac, beta)
+                d = torch.stack([torch.linalg.svdvals(Us[a][:, 0] - b00[a][:, 0])[..., 0]
+                                 for a in range(1, net.L + 1)], -1)
+                return d.amax(-1) / scale, taps
+
+            def top_dir(fac):
+                _, _, Us, _ = _ball_forward(net, xin, fac)
+                D = torch.stack([Us[a][:, 0] - b00[a][:, 0] for a in range(1, net.L + 1)], 1)   # [K, L, d, m]
+                U, S, _ = torch.linalg.svd(D, full_matrices=False)
+                best = S[..., 0].argmax(-1)
+                return U[torch.arange(net.trials, device=D.device), best, :, 0]
+
+            with torch.no_grad():
+                f0 = _pert_factors(pert)
+                v0 = obj(f0, None)[0]
+                f1 = _knapsack_flips(net, xin, omega, b00, top_dir(f0))
+                v1 = obj(f1, None)[0]
+                f2 = _knapsack_flips(net, xin, omega, b00, top_dir(f1))
+                v2 = obj(f2, None)[0]
+            start, vs = _pick(v1 > v0, f0, f1), torch.maximum(v0, v1)
+            start, vs = _pick(v2 > vs, start, f2), torch.maximum(vs, v2)
+            beta = [b * temperature for b in _ball_temperatures(net, xin, omega)]
+            s_val, _, _ = _ball_search(net, obj, omega, sense=1, inits=[start], gens=[_gen(ctx, "step2c-search")],
+                                       steps=fw_steps, gammas=(0.5, 0.25, 0.1, 0.03), beta=beta)
+            s_val = torch.maximum(s_val, vs)
+            worst = torch.maximum(worst, s_val)
+            extras.update({"search": s_val, "search_over_constructed": s_val / cons.clamp_min(1e-300)})
+        return Measurement(values=worst, extras=extras)
 
     return measure
 
 
-def step3_measure(var_scale: float = 1.0, n: int = 4):
-    """``min_{i, l in [L]} sigma_min(Back_{i,l+1}) / sqrt(m/d)`` at initialisation and at
-    ``W0 + W'`` (W' the sequential targeted attack on sample 0 at radius omega), the
-    smaller of the two (Step 3: ``‖Back^T u‖`` large for every u).  Exact SVD of the
-    ``d x m`` matrices.  Extras: ``at_init``, ``perturbed``, ``B_only``."""
+def step3_measure(var_scale: float = 1.0, n: int = 4, search: bool = True, fw_steps: int = 2, temperature: float = 0.3):
+    """``min_{i, l in [L]} sigma_min(Back_{i,l+1}) / sqrt(m/d)`` over the omega-ball (Step 3 of
+    ``allen-zhu-li-song-dnn-convergence.txt``, Sec. 4: ``‖Back_{i,l+1}^T u‖`` large for every u, at every W
+    of Step 2's ball ``‖W_l − W_l^(0)‖₂ <= omega``).  u: exact (smallest singular value of the ``d x m``
+    matrices by SVD).  W, each a series in ``extras``:
+
+    * ``at_init``: ``W0``;
+    * ``constructed`` (called ``perturbed`` before issue 13): ``W0 + W'``, W' the sequential targeted attack
+      on sample 0 at radius omega;
+    * ``random``: ``W0 + W'``, W' Gaussian with ``‖W'_l‖₂ = omega`` per layer (:func:`_random_pert_dense`);
+    * ``search`` (``search=True``, L >= 2; for L = 1 the only matrix is ``Back_{i,2} = B``, which no W' moves,
+      and the series equals ``at_init``): MINIMISATION over the product of balls -- a greedy knapsack of
+      ``1 -> 0`` flips on the sample and layer of the smallest singular value at ``W0``
+      (:func:`_knapsack_flips` with ``only_active=True`` along its bottom left singular vector: it removes
+      the columns that carry ``‖Back^T u‖``), then a Frank-Wolfe descent (:func:`_ball_search`, ``sense=-1``,
+      ``fw_steps`` steps, exact values, straight-through sigmoid masks of temperature ``temperature x
+      omega^{2/3} rms(g)``) of the exact minimum over all samples and layers, warm-started per trial at
+      the better of the construction and the knapsack point (so ``search <= constructed`` trial by trial).
+
+    ``values`` = the minimum of all.  Other extras: ``B_only``, ``search_over_constructed``.
+    """
 
     def measure(point, ctx):
         net = _net(point, ctx, var_scale=var_scale)
@@ -635,9 +956,47 @@ def step3_measure(var_scale: float = 1.0, n: int = 4):
             bk = _backs(net, [g >= 0 for g in gs], net.W0, pt)
             s = torch.stack([torch.linalg.svdvals(bk[a])[..., -1] for a in range(2, net.L + 2)], -1)
             out.append(s.amin(dim=(-1, -2)) / scale)
-        return Measurement(values=torch.minimum(out[0], out[1]), extras={
-            "at_init": out[0], "perturbed": out[1],
-            "B_only": torch.linalg.svdvals(net.B)[..., -1] / scale})
+        Wr = _random_pert_dense(net, omega, _gen(ctx, "random"))
+        tr = net.trace(x, net.W0 + Wr)
+        br = _backs(net, [tr.D[:, l] for l in range(net.L + 1)], net.W0 + Wr)
+        rnd = torch.stack([torch.linalg.svdvals(br[a])[..., -1] for a in range(2, net.L + 2)], -1).amin((-1, -2)) / scale
+        del Wr, tr, br
+        extras = {"at_init": out[0], "constructed": out[1], "random": rnd,
+                  "B_only": torch.linalg.svdvals(net.B)[..., -1] / scale}
+        worst = torch.minimum(torch.minimum(out[0], out[1]), rnd)
+        if search:
+            if net.L == 1:
+                s_val = out[0]
+            else:
+                K, L = net.trials, net.L
+                xin = net._input(x)
+
+                def obj(fac, beta):
+                    _, _, Us, taps = _ball_forward(net, xin, fac, beta)
+                    sv = torch.stack([torch.linalg.svdvals(Us[a])[..., -1] for a in range(2, L + 2)], -1)
+                    return sv.amin((-1, -2)) / scale, taps
+
+                with torch.no_grad():
+                    zero = tuple((torch.zeros(K, net.m, 1, dtype=net.dtype, device=net.device),) * 2 for _ in range(L))
+                    _, _, U0, _ = _ball_forward(net, xin, zero)
+                    sv = torch.stack([torch.linalg.svdvals(U0[a])[..., -1] for a in range(2, L + 2)], -1)  # [K, n, L]
+                    ar = torch.arange(K, device=net.device)
+                    flat = sv.reshape(K, -1).argmin(-1)
+                    i_s, a_s = flat // L, flat % L
+                    Ua = torch.stack([U0[a][ar, i_s] for a in range(2, L + 2)], 1)[ar, a_s]      # [K, d, m]
+                    u = torch.linalg.svd(Ua, full_matrices=False)[0][..., -1]
+                    fk = _knapsack_flips(net, xin[ar, i_s].unsqueeze(1), omega,
+                                         {a: U[ar, i_s].unsqueeze(1) for a, U in U0.items()}, u, only_active=True)
+                    f0 = _pert_factors(pert)
+                    vk, v0 = obj(fk, None)[0], obj(f0, None)[0]
+                start = _pick(vk < v0, f0, fk)
+                beta = [b * temperature for b in _ball_temperatures(net, xin, omega)]
+                s_val, _, _ = _ball_search(net, obj, omega, sense=-1, inits=[start], gens=[_gen(ctx, "step3-search")],
+                                           steps=fw_steps, gammas=(0.5, 0.25, 0.1, 0.03), beta=beta)
+                s_val = torch.minimum(s_val, torch.minimum(vk, v0))
+            worst = torch.minimum(worst, s_val)
+            extras.update({"search": s_val, "search_over_constructed": s_val / out[1].clamp_min(1e-300)})
+        return Measurement(values=worst, extras=extras)
 
     return measure
 

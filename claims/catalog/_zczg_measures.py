@@ -478,10 +478,20 @@ def make_lem51_measure(init_scale: float = 1.0):
 # ----------------------------------------------------------------------------- priority 2
 
 
-def make_lemA4_sigma_measure(init_scale: float = 1.0):
-    """ZCZG/LemA.4-Sigma: worst ``max_{l,i} ||Sigma_hat_{l,i} - Sigma_{l,i}||_0 / m_l`` over the
-    greedy multi-layer targeted rank-one attack (W_tilde = W^(0)); random perturbation
-    of the same per-layer norm in ``extras['random']``."""
+def make_lemA4_sigma_measure(init_scale: float = 1.0, *, search: bool = True, restarts: int = 3, steps: int = 3,
+                             temperature=(1.0, 0.3, 1.0), warm: int = 2):
+    """ZCZG/LemA.4-Sigma (``zou-cao-zhou-gu-deep-relu-gd.txt``, Lemma A.4, second bound): worst
+    ``max_{l,i} ||Sigma_hat_{l,i} - Sigma_{l,i}||_0 / m_l`` over ``W_hat in B(W^(0), tau)`` (``W_tilde = W^(0)``),
+    approached from three sides, each a series in ``extras``:
+
+    * ``constructed``: the greedy multi-layer targeted rank-one attack (:func:`targeted_perturbation`, sample 0;
+      also ``extras['targeted']``);
+    * ``random``: a Gaussian ball point of the same per-layer norm;
+    * ``search`` (``search=True``): Frank-Wolfe ascent over the ball (:func:`ball_search`, the Lemma 5.2 search:
+      ``restarts`` x ``steps``, the first ``warm`` warm-started at the targeted point), steered by the smooth flip
+      count ``sum_j |sigmoid(g_j/b) - Sigma_j|``, the exact count compared.
+
+    ``values`` = the max of the three."""
 
     def measure(point, ctx):
         net = build_net(point, ctx, init_scale=init_scale)
@@ -495,8 +505,17 @@ def make_lemA4_sigma_measure(init_scale: float = 1.0):
         Wr = tuple(w + d for w, d in zip(net.W0, dW))
         cr, _, _ = flip_counts(net, x, net.W0, Wr)
         rnd = (cr.to(ctx.dtype) / ms).flatten(1).amax(-1)
-        return Measurement(torch.maximum(adv, rnd), {"random": rnd, "targeted": adv,
-                                                     "targeted_first_layer": cnt[:, 0, 0].to(ctx.dtype) / net.widths[0]})
+        worst = torch.maximum(adv, rnd)
+        extras = {"random": rnd, "constructed": adv, "targeted": adv,
+                  "targeted_first_layer": cnt[:, 0, 0].to(ctx.dtype) / net.widths[0]}
+        if search:
+            with torch.no_grad():
+                _, D0, _ = ball_forward(net, x, net.W0)
+            q_s, _ = ball_search(net, x, _flip_q(net, x, D0, net.widths), tau, ctx, W, key="a4s-search",
+                                 restarts=restarts, steps=steps, temperature=temperature, warm=warm)
+            worst = torch.maximum(worst, q_s)
+            extras.update({"search": q_s, "search_over_constructed": q_s / adv.clamp_min(1e-12)})
+        return Measurement(worst, extras)
 
     return measure
 
@@ -510,7 +529,7 @@ def _top_right_singular(apply, apply_T, dim, K, gen, dt, dev, iters=40):
     return v
 
 
-def _interval_top_sv(W, Df, K, gen, dt, dev, iters=60):
+def _interval_top_sv(W, Df, K, gen, dt, dev, iters=60, vectors=False):
     """``max_{l1 < l2} ||prod_{r=l1}^{l2} Sigma_r W_r^T||_2`` per trial (``[K]``) by ``iters`` steps of
     power iteration on ``A^T A`` for every interval ``A = Sigma_{l2} W_{l2}^T ... Sigma_{l1} W_{l1}^T``.
 
@@ -519,7 +538,8 @@ def _interval_top_sv(W, Df, K, gen, dt, dev, iters=60):
     times instead of 2 x iters x (number of intervals containing it).  Start vectors are drawn from
     ``gen`` interval by interval, ``(l1, l2)`` in lexicographic order.  The iterate's ``||A u||``
     (``u`` unit) is a lower estimate of ``||A||_2``: under-convergence loses power, never gives a
-    false fail."""
+    false fail.  ``vectors=True``: also the maximising interval per trial, ``(a [K], b [K])`` (0-based layers),
+    and its unit start vector (dict ``(l1, l2) -> u [K, m_{l1-1}]``: the start vectors of every interval)."""
     L = len(W)
     ivs = [(a, b) for a in range(L) for b in range(a + 1, L)]
     if not ivs:
@@ -550,15 +570,31 @@ def _interval_top_sv(W, Df, K, gen, dt, dev, iters=60):
         v = sweep(sweep(v, True), False)
         v = {iv: u / u.norm(dim=-1, keepdim=True).clamp_min(1e-300) for iv, u in v.items()}
     Av = sweep(v, True)
-    return torch.stack([Av[iv].norm(dim=-1) for iv in ivs], -1).amax(-1)
+    vals = torch.stack([Av[iv].norm(dim=-1) for iv in ivs], -1)
+    if not vectors:
+        return vals.amax(-1)
+    best, idx = vals.max(-1)
+    iv_t = torch.tensor(ivs, device=dev)[idx]
+    return best, (iv_t[:, 0], iv_t[:, 1]), v
 
 
-def make_lemA4_x_measure(init_scale: float = 1.0):
-    """ZCZG/LemA.4-x: ``max_{l,i} ||x_hat_{l,i} - x_tilde_{l,i}|| / (L sum_r ||W_hat_r - W_tilde_r||_2)``
-    with ``W_tilde = W^(0)`` and ``W_hat`` either the aligned rank-one perturbation of
-    layer 1 (``Delta_1 = tau xbar_0 u^T`` with ``u`` the top right singular vector of the
-    frozen-pattern Jacobian ``prod_{r=2}^L Sigma_r W_r^T Sigma_1``, 40 power iterations)
-    or a random ball perturbation of every layer (``extras['random']``)."""
+def make_lemA4_x_measure(init_scale: float = 1.0, *, search: bool = True, restarts: int = 2, steps: int = 3,
+                         temperature=(1.0, 0.3), warm: int = 2):
+    """ZCZG/LemA.4-x (``zou-cao-zhou-gu-deep-relu-gd.txt``, Lemma A.4, first bound):
+    ``max_{l,i} ||x_hat_{l,i} - x_tilde_{l,i}|| / (L sum_r ||W_hat_r - W_tilde_r||_2)`` with ``W_tilde = W^(0)``;
+    series in ``extras``:
+
+    * ``constructed`` (also ``extras['targeted']``): the aligned rank-one perturbation of layer 1
+      (``Delta_1 = tau xbar_0 u^T`` with ``u`` the top right singular vector of the frozen-pattern Jacobian
+      ``prod_{r=2}^L Sigma_r W_r^T Sigma_1``, 25 power iterations): exact for the linearisation;
+    * ``random``: a Gaussian ball perturbation of every layer (nominal denominator ``L * L tau``: a lower estimate);
+    * ``search`` (``search=True``): Frank-Wolfe ascent of the ratio over ``||Delta_1||_2 <= tau`` in layer 1
+      (:func:`ball_search` with :func:`_forward_lipschitz_q`), 2 restarts x 3 steps both warm-started at the
+      constructed point (surrogate temperatures 1 and 0.3; a third, random restart found the same max over 48
+      trials at 1.5x the cost), steered by the softplus surrogate (through the ReLU pattern), the ratio exact
+      (the denominator is ``L ||Delta_1||_2`` of the point found, not ``L tau``).
+
+    ``values`` = the max of the three."""
 
     def measure(point, ctx):
         net = build_net(point, ctx, init_scale=init_scale)
@@ -595,15 +631,26 @@ def make_lemA4_x_measure(init_scale: float = 1.0):
         # nominal sum of norms (each ||Delta_r||_2 <= tau w.h.p.): the random ratio is a lower estimate
         tot = torch.full((K,), net.L * tau, dtype=dt, device=dev)
         rnd = ratio([w + d for w, d in zip(net.W0, dW)], tot)
-        return Measurement(torch.maximum(adv, rnd), {"random": rnd, "targeted": adv})
+        worst = torch.maximum(adv, rnd)
+        extras = {"random": rnd, "constructed": adv, "targeted": adv}
+        if search:
+            q_s, _ = ball_search(net, x, _forward_lipschitz_q(net, x, xs), tau, ctx, W, key="a4x-search",
+                                 restarts=restarts, steps=steps, temperature=temperature, warm=warm)
+            worst = torch.maximum(worst, q_s)
+            extras.update({"search": q_s, "search_over_constructed": q_s / adv.clamp_min(1e-12)})
+        return Measurement(worst, extras)
 
     return measure
 
 
-def make_pf53_backward_measure(init_scale: float = 1.0):
-    """ZCZG/Pf5.3-backward: ``max_{l,i} ||v^T (D_hat_{l,i} - D_{l,i})||_2 / sqrt(M log M)``
-    with ``D_{l,i} = (prod_{r>l} Sigma_r W_r^T) Sigma_l`` at ``W^(0)`` and at the
-    targeted attack point of the ball; random ball point in ``extras['random']``."""
+def make_pf53_backward_measure(init_scale: float = 1.0, *, search: bool = True, restarts: int = 3, steps: int = 3,
+                               temperature=(1.0, 0.3, 1.0), warm: int = 2):
+    """ZCZG/Pf5.3-backward (``zou-cao-zhou-gu-deep-relu-gd.txt``, proof of Lemma 5.3, display (A.3)):
+    ``max_{l,i} ||v^T (D_hat_{l,i} - D_{l,i})||_2 / sqrt(M log M)`` with ``D_{l,i} = (prod_{r>l} Sigma_r W_r^T)
+    Sigma_l`` at ``W^(0)`` and at ``W_hat in B(W^(0), tau)``; series in ``extras``: ``constructed`` (the targeted
+    attack point, also ``extras['targeted']``), ``random`` (a Gaussian ball point) and ``search`` (Frank-Wolfe
+    ascent, :func:`ball_search`, steered by the softplus surrogate of the rows, exact values compared).
+    ``values`` = the max of the three."""
 
     def measure(point, ctx):
         net = build_net(point, ctx, init_scale=init_scale)
@@ -619,10 +666,18 @@ def make_pf53_backward_measure(init_scale: float = 1.0):
             r1 = rows(net, tr, W)
             return torch.stack([(a - b).norm(dim=-1).amax(-1) for a, b in zip(r1, r0)], -1).amax(-1) / norm
 
-        adv = q(targeted_perturbation(net, x, net.W0, tau))
+        Wt = targeted_perturbation(net, x, net.W0, tau)
+        adv = q(Wt)
         dW = cheap_random_ball(net, tau, ctx.generator("rand"))
         rnd = q(tuple(w + d for w, d in zip(net.W0, dW)))
-        return Measurement(torch.maximum(adv, rnd), {"random": rnd, "targeted": adv})
+        worst = torch.maximum(adv, rnd)
+        extras = {"random": rnd, "constructed": adv, "targeted": adv}
+        if search:
+            q_s, _ = ball_search(net, x, _backward_q(net, x, r0, norm), tau, ctx, Wt, key="p53b-search",
+                                 restarts=restarts, steps=steps, temperature=temperature, warm=warm)
+            worst = torch.maximum(worst, q_s)
+            extras.update({"search": q_s, "search_over_constructed": q_s / adv.clamp_min(1e-12)})
+        return Measurement(worst, extras)
 
     return measure
 
@@ -987,18 +1042,94 @@ def make_lemA2_measure(init_scale: float = 1.0, threshold: float = 0.25):
     return measure
 
 
-def make_lemA3_measure(which: str, init_scale: float = 1.0):
-    """ZCZG/LemA.3-{prod,vprod,sparse} at the targeted attack point ``W_tilde`` with
-    ``Sigma_tilde = Sigma(W_tilde)`` (``||Sigma_tilde - Sigma||_0 = `` the flips it causes):
+def _dense(net, fac):
+    """``W^(0) + A_l B_l^T`` per layer (factors of :func:`lem52_search`)."""
+    return tuple(w + a @ b.mT for w, (a, b) in zip(net.W0, fac))
 
-    * prod: ``max_{l1<l2} ||prod_{r=l1}^{l2} Sigma_r W_r^T||_2`` (Lanczos, tol 1e-4);
+
+def _a3_rows_q(net, x, which, M, s=None):
+    """``q_fn`` of ZCZG/LemA.3-vprod / -sparse (sample 0): ``max_{l1} ||v^T prod_{r=l1}^L Sigma_r W_r^T||_2 /
+    sqrt(M)`` or the norm of its top-``s`` entries ``/ sqrt(s log M)``; the rows of :func:`ball_forward` (the
+    ``l1 = 1`` row, through ``W_1^T``, is exact but not steered: ``lem52_search`` taps ``W_1`` only through
+    ``g_1``)."""
+    def q(W, beta=None, delta=None, taps=None):
+        tp = [] if taps is None else taps
+        _, _, rs = ball_forward(net, x, W, beta=beta, delta=delta, taps=tp)
+        r0 = rs[0] @ W[0].mT if delta is None else rs[0] @ W[0].mT + (rs[0] @ delta[0][1]) @ delta[0][0].mT
+        fulls = [r0[:, 0]] + [t["row"][:, 0] for t in tp[-net.L + 1:]] if net.L > 1 else [r0[:, 0]]
+        if which == "vprod":
+            out = [f.pow(2).sum(-1).clamp_min(1e-30).sqrt() / math.sqrt(M) for f in fulls]
+        else:
+            out = [f.abs().topk(min(s, f.shape[-1]), dim=-1).values.pow(2).sum(-1).clamp_min(1e-30).sqrt()
+                   / math.sqrt(s * math.log(M)) for f in fulls]
+        return torch.stack(out, -1).amax(-1)
+    return q
+
+
+def _a3_prod_q(net, x, a, b, u):
+    """``q_fn`` of ZCZG/LemA.3-prod: ``||prod_{r=a}^{b} Sigma_r W_r^T u||_2`` per trial for the interval ``(a, b)``
+    (0-based, per trial) and unit start vector ``u`` of the interval that attained the max at the constructed
+    point (a lower bound on ``||prod||_2``, exact; masks of sample 0).  The probe ``z`` travels with sample 0 as a
+    second row of every layer's input (``g = [x_{r-1}; z] W_r``), so :func:`lem52_search` steers it like data."""
+    K = net.trials
+
+    def q(W, beta=None, delta=None, taps=None):
+        h = x[:1].expand(K, 1, -1)
+        z = torch.where((a == 0).view(K, 1), u[0], torch.zeros_like(u[0])) if 0 in u else torch.zeros_like(h[:, 0])
+        fin = None
+        for r in range(net.L):
+            hr = torch.cat([h, z.unsqueeze(1)], 1)
+            g = hr @ W[r] if delta is None else hr @ W[r] + (hr @ delta[r][0]) @ delta[r][1].mT
+            if beta is None:
+                D, h = (g[:, :1] > 0).to(g.dtype), torch.relu(g[:, :1])
+            else:
+                D, h = torch.sigmoid(g[:, :1] / beta[r]), beta[r] * F.softplus(g[:, :1] / beta[r])
+            if taps is not None:
+                t = dict(h=hr, g=g, r=torch.zeros_like(g))
+                if r:
+                    t["row"] = hr * 0
+                taps.append(t)
+            zo = (g[:, 1:] * D)[:, 0]
+            fin = zo if fin is None else torch.where((b == r).view(K, 1), zo, fin)
+            if r + 1 < net.L:
+                nxt = torch.where((b > r).view(K, 1), zo, torch.zeros_like(zo))
+                if (r + 1) in u:
+                    nxt = torch.where((a == r + 1).view(K, 1), u[r + 1], nxt)
+                z = nxt
+        return fin.pow(2).sum(-1).clamp_min(1e-30).sqrt()
+    return q
+
+
+def lemA3_tau(point) -> float:
+    """The ball radius of a Lemma A.3 point: ``point["tau"]`` if given, else Lemma A.3's hypothesis
+    ``tau <= kappa L^{-3/2}`` (``zou-cao-zhou-gu-deep-relu-gd.txt``) read as ``tau = c_tau L^{-3/2}`` with the
+    regime constant ``c_tau`` (<= 0.1: our reading of "small enough kappa")."""
+    if "tau" in point:
+        return float(point["tau"])
+    return float(point["c_tau"]) * int(point["L"]) ** -1.5
+
+
+def make_lemA3_measure(which: str, init_scale: float = 1.0, *, search: bool = True, restarts=None,
+                       steps: int = 3, temperature=None, warm: int = 2):
+    """ZCZG/LemA.3-{prod,vprod,sparse} (``zou-cao-zhou-gu-deep-relu-gd.txt``, Lemma A.3) at points ``W_tilde`` of
+    ``B(W^(0), tau)`` with ``Sigma_tilde = Sigma(W_tilde)``:
+
+    * prod: ``max_{l1<l2} ||prod_{r=l1}^{l2} Sigma_r W_r^T||_2`` (power iteration, 60 steps: low, never high);
     * vprod: ``max_{l1} ||v^T prod_{r=l1}^L Sigma_r W_r^T||_2 / sqrt(M)``;
-    * sparse: ``max_{l1} sup_{||u||_0<=s} |v^T prod u| / sqrt(s log M)`` (the norm of the
-      top-s entries, exact).
-    Sample 0 only; init point in ``extras['init']``."""
-    from ovpmodel.linalg import Diag, ProductOperator, spectral_norm
+    * sparse: ``max_{l1} sup_{||u||_0<=s} |v^T prod u| / sqrt(s log M)`` (the norm of the top-s entries, exact).
 
-    def one(net, x, W, point, ctx):
+    Sample 0 only.  Series in ``extras``: ``constructed`` = max over ``W^(0)`` (also ``extras['init']``) and the
+    targeted sign-flip point (``extras['targeted']``); ``random`` = a Gaussian ball point (prod: 15 power
+    iterations); ``search``
+    (``search=True``): Frank-Wolfe ascent over the ball (:func:`ball_search`; default prod: 3 restarts x 3 steps,
+    2 warm-started at the targeted point, temperatures 1, 0.3, 1 -- the random restart finds the max at m = 64,
+    L = 8; vprod/sparse: 2 restarts x 3 steps, both warm-started, temperatures 1, 0.3 -- a third, random restart
+    found the same max over 1536 trials at twice the cost)
+    of the row norms (:func:`_a3_rows_q`) or, for prod, of ``||A u||`` for the interval ``A`` and power-iteration
+    vector ``u`` that attained the max at the constructed point (:func:`_a3_prod_q`), then the full interval
+    maximum by power iteration (15 steps) at the point found (the larger of the two lower estimates).  The radius
+    is :func:`lemA3_tau` (Lemma A.3's hypothesis ``tau <= kappa L^{-3/2}``).  ``values`` = the max."""
+    def one(net, x, W, point, ctx, vectors=False, iters=60):
         tr = net.trace(x, W)
         M = max(net.widths)
         D = [t[:, 0] for t in tr.D]
@@ -1006,7 +1137,7 @@ def make_lemA3_measure(which: str, init_scale: float = 1.0):
             # power iteration (60 steps) on every interval product at once; an under-converged
             # norm is low, never high (lost power, never a false fail)
             return _interval_top_sv(W, [d.to(ctx.dtype) for d in D], ctx.trials, ctx.generator("pow"),
-                                    ctx.dtype, ctx.device, iters=60)
+                                    ctx.dtype, ctx.device, iters=iters, vectors=vectors)
         xs0 = net.v.expand(ctx.trials, -1)
         row = xs0
         out = []
@@ -1022,14 +1153,43 @@ def make_lemA3_measure(which: str, init_scale: float = 1.0):
             row = full
         return torch.stack(out, -1).amax(-1)
 
+    if restarts is None:
+        restarts = 3 if which == "prod" else 2
+    if temperature is None:
+        temperature = (1.0, 0.3, 1.0) if which == "prod" else (1.0, 0.3)
+
     def measure(point, ctx):
         net = build_net(point, ctx, init_scale=init_scale)
         x, _ = inputs(point, ctx, n=1)
-        tau = float(point["tau"])
+        tau = lemA3_tau(point)
         Wt = targeted_perturbation(net, x, net.W0, tau)
-        adv = one(net, x, Wt, point, ctx)
+        adv = one(net, x, Wt, point, ctx, vectors=search and which == "prod")
+        if search and which == "prod":
+            adv, (ia, ib), vecs = adv
         ini = one(net, x, net.W0, point, ctx)
-        return Measurement(torch.maximum(adv, ini), {"init": ini, "targeted": adv})
+        cons = torch.maximum(adv, ini)
+        dW = cheap_random_ball(net, tau, ctx.generator("rand"))
+        rnd = one(net, x, tuple(w + d for w, d in zip(net.W0, dW)), point, ctx, iters=15)
+        worst = torch.maximum(cons, rnd)
+        extras = {"init": ini, "targeted": adv, "constructed": cons, "random": rnd}
+        if search:
+            M = max(net.widths)
+            if which == "prod":
+                K = ctx.trials
+                starts = {}
+                for (l1, l2), u in vecs.items():        # the start vector of each trial's maximising interval
+                    sel = ((ia == l1) & (ib == l2)).view(K, 1)
+                    starts[l1] = torch.where(sel, u, starts.get(l1, torch.zeros_like(u)))
+                q_fn = _a3_prod_q(net, x, ia, ib, starts)
+            else:
+                q_fn = _a3_rows_q(net, x, which, M, s=int(point["s"]) if which == "sparse" else None)
+            q_s, fac = ball_search(net, x, q_fn, tau, ctx, Wt, key=f"a3{which}-search", restarts=restarts,
+                                   steps=steps, temperature=temperature, warm=warm)
+            if which == "prod":
+                q_s = torch.maximum(q_s, one(net, x, _dense(net, fac), point, ctx, iters=15))
+            worst = torch.maximum(worst, q_s)
+            extras.update({"search": q_s, "search_over_constructed": q_s / cons.clamp_min(1e-12)})
+        return Measurement(worst, extras)
 
     return measure
 
@@ -1159,3 +1319,112 @@ def make_fig_measure(which: str, init_scale: float = 1.0):
                            {"ratio": ratio.clamp_min(1e-9), "dist_spec": dspec})
 
     return measure
+
+
+# ----------------------------------------------------------------------------- Lemma A.4 / Pf 5.3: search over the ball
+
+
+def ball_forward(net, x, W, *, beta=None, delta=None, taps=None, with_rows=True):
+    """Forward trace and backward rows of the ZCZG net at ``W`` (or ``W + A B^T`` with ``delta``),
+    differentiable in the factors: ``(hs [x_0..x_L], Ds [Sigma_1..Sigma_L], rs [r_1..r_L])``, each
+    ``[K, n, .]``, with ``r_l = v^T (prod_{r=l+1}^L Sigma_r W_r^T) Sigma_l`` (ZCZG (b.3),
+    ``zou-cao-zhou-gu-deep-relu-gd.txt`` Sec. 3; the ``D_{l,i}`` of the proof of Lemma 5.3).
+
+    ``beta=None``: the exact ReLU net (``Sigma = 1[g > 0]``, as :meth:`ZCZGNet.trace` and :func:`rows`);
+    ``beta``: the softplus surrogate of :func:`lem52_grads` (``Sigma = sigmoid(g/b)``), used only to steer
+    :func:`lem52_search`.  ``taps`` receives the same per-layer tensors as in :func:`lem52_grads`
+    (``h``, ``g``, ``r``, ``row``), so any ``q_fn`` built on this is searchable by :func:`lem52_search`.
+    ``with_rows=False`` (a forward-only quantity): ``rs`` is ``None`` and the taps' ``r``/``row`` are zero
+    placeholders (``row = 0 * h``, a graph node with zero adjoint), which halves the cost."""
+    def mm(a, l):
+        return a @ W[l] if delta is None else a @ W[l] + (a @ delta[l][0]) @ delta[l][1].mT
+
+    def mmT(a, l):
+        return a @ W[l].mT if delta is None else a @ W[l].mT + (a @ delta[l][1]) @ delta[l][0].mT
+
+    xin = net.expand_data(x, torch.ones(x.shape[-2], dtype=net.dtype, device=net.device))[0]
+    h, hs, Ds, gs = xin, [xin], [], []
+    for l in range(net.L):
+        g = mm(h, l)
+        if beta is None:
+            D, h = (g > 0).to(g.dtype), torch.relu(g)
+        else:
+            D, h = torch.sigmoid(g / beta[l]), beta[l] * F.softplus(g / beta[l])
+        gs.append(g)
+        Ds.append(D)
+        hs.append(h)
+    tap = [dict(h=hs[l], g=gs[l]) for l in range(net.L)]
+    if not with_rows:
+        if taps is not None:
+            for l, t in enumerate(tap):
+                t["r"] = torch.zeros_like(gs[l])
+                if l:
+                    t["row"] = hs[l] * 0
+            taps.extend(tap)
+        return hs, Ds, None
+    row = net.v.expand(xin.shape[0], xin.shape[-2], -1)
+    rs = [None] * net.L
+    for l in range(net.L - 1, -1, -1):
+        r = row * Ds[l]
+        rs[l] = r
+        tap[l]["r"] = r
+        if l:
+            row = mmT(r, l)
+            tap[l]["row"] = row
+    if taps is not None:
+        taps.extend(tap)
+    return hs, Ds, rs
+
+
+def _flip_q(net, x, D0, ms):
+    """``q_fn`` of ZCZG/LemA.4-Sigma: ``max_{l,i} ||Sigma_hat_{l,i} - Sigma_{l,i}||_0 / m_l`` (exact: the
+    count of flipped signs; surrogate: ``sum_j |sigmoid(g_j/b) - Sigma_j|``, a smooth flip count)."""
+    def q(W, beta=None, delta=None, taps=None):
+        _, Ds, _ = ball_forward(net, x, W, beta=beta, delta=delta, taps=taps, with_rows=False)
+        return torch.stack([(d - d0).abs().sum(-1) / m for d, d0, m in zip(Ds, D0, ms)], -1).flatten(1).amax(-1)
+    return q
+
+
+def _backward_q(net, x, r0, norm):
+    """``q_fn`` of ZCZG/Pf5.3-backward: ``max_{l,i} ||r_hat_{l,i} - r_{l,i}||_2 / norm`` (rows of
+    :func:`ball_forward`)."""
+    def q(W, beta=None, delta=None, taps=None):
+        _, _, rs = ball_forward(net, x, W, beta=beta, delta=delta, taps=taps)
+        d2 = torch.stack([(a - b).pow(2).sum(-1) for a, b in zip(rs, r0)], -1)
+        return d2.clamp_min(1e-30).sqrt().flatten(1).amax(-1) / norm
+    return q
+
+
+def ball_search(net, x, q_fn, tau, ctx, W_start, *, key, restarts=3, steps=3, temperature=(1.0, 0.3, 1.0), warm=2,
+                sense=1, gammas=(1.0, 0.5, 0.25, 0.0625)):
+    """:func:`lem52_search` of ``q_fn`` over ``B(W^(0), tau)`` (per-layer spectral ball, ZCZG Sec. 5), the first
+    ``warm`` of ``restarts`` restarts warm-started at the rank-one constructed point ``W_start`` (factors by
+    :func:`_rank_one_factors`), the others at random rank-one points (generators ``ctx.generator(key-j)``).
+    ``gammas``: the line-search step sizes.  Returns the exact value ``[K]`` at the best point found and its
+    factors."""
+    gens = [ctx.generator(f"{key}-{j}") for j in range(restarts)]
+    start = [tuple(_rank_one_factors(w - w0) for w, w0 in zip(W_start, net.W0))] * min(warm, restarts)
+    q, fac, _ = lem52_search(net, x, None, q_fn, tau, sense=sense, inits=start,
+                             gens=gens, steps=steps, temperature=temperature, gammas=gammas)
+    return q, fac
+
+
+def _spectral_norm_lowrank(A, B):
+    """``||A B^T||_2`` ``[K]`` exactly (thin QR of both factors, SVD of the ``k x k`` core)."""
+    _, Ra = torch.linalg.qr(A)
+    _, Rb = torch.linalg.qr(B)
+    return torch.linalg.matrix_norm(Ra @ Rb.mT, ord=2)
+
+
+def _forward_lipschitz_q(net, x, h0):
+    """``q_fn`` of ZCZG/LemA.4-x with ``W_tilde = W^(0)`` and ``W_hat - W^(0) = A_1 B_1^T`` in LAYER 1 only (the
+    factors the search keeps for layers 2..L are ignored): ``max_{l,i} ||x_hat_{l,i} - x_{l,i}|| / (L ||A_1 B_1^T||_2)``,
+    the norm exact (:func:`_spectral_norm_lowrank`, not differentiated: the search steers by the numerator)."""
+    def q(W, beta=None, delta=None, taps=None):
+        d = (delta[0],) + tuple((a[..., :0], b[..., :0]) for a, b in delta[1:])
+        hs, _, _ = ball_forward(net, x, W, beta=beta, delta=d, taps=taps, with_rows=False)
+        num = torch.stack([(a - b).pow(2).sum(-1) for a, b in zip(hs[1:], h0[1:])], -1)
+        with torch.no_grad():
+            den = net.L * _spectral_norm_lowrank(*delta[0]).clamp_min(1e-30)
+        return num.clamp_min(1e-30).sqrt().flatten(1).amax(-1) / den
+    return q
