@@ -225,6 +225,7 @@ def pytest_configure(config):
                            alpha_suite=alpha_suite)
     config.stash[_STATE] = state
     _CONFIG.append(config)
+    _share_cores_with_xdist_workers(config)
     _register_marker(config, "claims", "a claim check run by the claims engine")
     try:
         from claims import catalog
@@ -234,6 +235,35 @@ def pytest_configure(config):
                 _register_marker(config, m, f"claims with paper key, family or tag {m!r}")
     except Exception as exc:  # surfaced again, as a collection error, by tests/test_catalog.py
         state.notes.append(f"catalog failed to load: {exc}")
+
+
+def xdist_worker_threads(cpus: int, workers: int) -> int:
+    """torch intra-op threads for one of ``workers`` xdist workers on ``cpus`` cores: an even share, >= 1."""
+    return max(1, int(cpus) // max(1, int(workers)))
+
+
+def _share_cores_with_xdist_workers(config) -> None:
+    """In an xdist worker, give torch its share of the cores unless the user pinned threads.
+
+    Each worker process otherwise starts torch with one thread per core, so ``-n 2`` on 2 cores
+    runs 4 busy OpenMP threads; measured on a 2-core machine (tests/test_dnn_forall_search.py):
+    16 s serial, 287 s under ``-n 2`` without this, the soft per-claim time budget then cutting
+    searches short. ``OMP_NUM_THREADS`` or ``torch.set_num_threads`` set by the user win.
+    """
+    if not hasattr(config, "workerinput") or os.environ.get("OMP_NUM_THREADS"):
+        return
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if not workers or not workers.isdigit():
+        return
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    import torch
+
+    n = xdist_worker_threads(cpus, int(workers))
+    if torch.get_num_threads() > n:
+        torch.set_num_threads(n)
 
 
 def pytest_unconfigure(config):

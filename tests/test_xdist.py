@@ -70,3 +70,31 @@ def test_xdist_same_verdicts_and_one_merged_report(pytester, monkeypatch):
     assert all(cid in page for cid in ids)
     assert "claims summary (profile quick, device cpu)" in out and out.count("FAIL         X/false") == 1
     assert "where the time went" in out
+
+
+def test_xdist_workers_share_the_cores(pytester, monkeypatch, tmp_path):
+    """Each xdist worker gets ``cores // workers`` torch threads (>= 1), not one per core: without the
+    share ``-n 2`` on 2 cores ran 4 busy OpenMP threads, 16x slower than serial on a search-heavy file
+    (tests/test_dnn_forall_search.py: 17.6 s with the share, 287 s without)."""
+    import os
+
+    from claims.pytest_plugin import xdist_worker_threads
+
+    assert [xdist_worker_threads(c, w) for c, w in ((2, 2), (16, 4), (16, 3), (1, 4), (8, 0))] == [1, 4, 5, 1, 8]
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("THREADS_OUT", str(tmp_path))
+    pytester.makepyfile(test_threads="""
+import os, pathlib, torch
+def test_t():
+    out = pathlib.Path(os.environ["THREADS_OUT"]) / ("threads-" + os.environ["PYTEST_XDIST_WORKER"])
+    out.write_text(str(torch.get_num_threads()))
+test_u = test_t
+""")
+    res = pytester.runpytest_subprocess("-n", "2")
+    res.assert_outcomes(passed=2)
+    counts = [int(f.read_text()) for f in tmp_path.glob("threads-gw*")]
+    assert counts, "no worker wrote its thread count"
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    import torch
+
+    assert set(counts) == {min(xdist_worker_threads(cpus, 2), torch.get_num_threads())}
