@@ -33,6 +33,8 @@ __all__ = [
     "pgd_spectral_ball",
     "maximize_spectral_balls",
     "BallSearch",
+    "lowrank_spectral_lmo",
+    "maximize_spectral_balls_factored",
     "rerandomize_rows",
     "sparse_rank_one",
 ]
@@ -517,6 +519,98 @@ def maximize_spectral_balls(
             best_W = torch.where(bcast(better, W), W, best_W)
             best_v = torch.where(better, val, best_v)
     return BallSearch(best_W, best_v, torch.stack(per_restart), torch.tensor(taken))
+
+
+def lowrank_spectral_lmo(X: torch.Tensor, Y: torch.Tensor, omega):
+    """The oracle of :func:`maximize_spectral_balls` for a gradient given in factors, ``G = X Y^T``
+    (``X [..., p, k]``, ``Y [..., q, k]``): ``argmax_{||S||_2 <= omega} <G, S> = omega U V^T`` over
+    the singular pairs of ``G`` with ``sigma_i > 1e-10 sigma_1``, exact from thin QRs of ``X`` and
+    ``Y`` and an SVD of the ``k x k`` core ``R_X R_Y^T`` (``O((p + q) k^2)``, no ``p x q`` matrix).
+
+    Returns ``(omega U [..., p, k], V [..., q, k], zero [...])``: ``S = (omega U) V^T`` with the
+    dropped pairs as zero columns of the first factor, and ``zero`` true where ``G = 0`` (the
+    dense oracle keeps ``W'`` there; callers of the factored search leave that ball unmoved)."""
+    omega = _omega(omega)
+    Qx, Rx = torch.linalg.qr(X)
+    Qy, Ry = torch.linalg.qr(Y)
+    Uc, S, Vch = torch.linalg.svd(Rx @ Ry.mT)
+    keep = (S > 1e-10 * S[..., :1]).to(X.dtype)
+    return omega * (Qx @ Uc) * keep.unsqueeze(-2), Qy @ Vch.mT, S[..., 0] <= 0
+
+
+def maximize_spectral_balls_factored(
+    value: Callable,
+    gradient: Callable,
+    starts: Sequence,
+    omega,
+    *,
+    steps: int,
+    gammas: Sequence[float] = (1.0, 0.5, 0.25, 0.0625),
+):
+    """:func:`maximize_spectral_balls` with every iterate in FACTORED form: ``W'_l = A_l B_l^T``.
+
+    For objectives whose gradient in each ``W'_l`` is a low-rank product ``X_l Y_l^T`` (a loss
+    over n samples of a layer ``g = h W``: ``X = h^T``, ``Y = adj(g)^T``), so that no dense
+    ``p x q`` iterate, gradient or SVD is formed; the oracle is exact
+    (:func:`lowrank_spectral_lmo`).  Same rule as the dense search: per step, per trial, the
+    ``gamma`` of ``gammas`` giving the largest value (first in order on ties; no move if none
+    improves) in ``W' <- (1 - gamma) W' + gamma S``; a restart stops early once no trial improved;
+    the best over restarts per trial.  The rank grows by ``k_l`` per step.
+
+    ``value(fac) -> [K]``: the exact objective (maximised; compared in line search, restarts and
+    result) at ``fac = ((A_1, B_1), ..., (A_L, B_L))`` with ``A_l [K, p_l, r]``, ``B_l [K, q_l, r]``.
+    ``gradient(fac, j) -> [(X_l, Y_l), ...]``: the gradient of the steering objective (the exact
+    one or a smooth surrogate) at ``fac`` in restart ``j``.  ``starts``: one factor tuple per
+    restart, inside the balls of radius ``omega`` (not checked).
+
+    Returns ``(value [K], factors, restart_values [R, K])``.
+    """
+    omega = _omega(omega)
+    steps = check_nonneg_int("steps", steps)
+    gammas = tuple(float(g) for g in gammas)
+    if not gammas or any(not 0.0 < g <= 1.0 for g in gammas):
+        raise ValueError(f"gammas must be a non-empty sequence of step sizes in (0, 1], got {gammas}")
+    starts = list(starts)
+    if not starts:
+        raise ValueError("starts must hold at least one factor tuple (one per restart)")
+
+    def combine(fac, atoms, g):
+        K = g.shape[0]
+        res = []
+        for (A, B), (U, V, zero) in zip(fac, atoms):
+            gl = torch.where(zero, torch.zeros_like(g), g).view(K, 1, 1)
+            res.append((torch.cat([A * (1 - gl), U * gl], -1), torch.cat([B, V], -1)))
+        return tuple(res)
+
+    best_fac = best_v = None
+    per_restart = []
+    for j, fac in enumerate(starts):
+        fac = tuple(fac)
+        val = value(fac)
+        for _ in range(steps):
+            atoms = [lowrank_spectral_lmo(X, Y, omega) for X, Y in gradient(fac, j)]
+            best_g, cur = torch.zeros_like(val), val
+            for g in gammas:
+                vc = value(combine(fac, atoms, torch.full_like(val, g)))
+                better = vc > cur
+                cur = torch.where(better, vc, cur)
+                best_g = torch.where(better, torch.full_like(best_g, g), best_g)
+            if not bool((best_g > 0).any()):
+                break
+            fac = combine(fac, atoms, best_g)
+            val = cur
+        per_restart.append(val)
+        if best_fac is None:
+            best_fac, best_v = fac, val
+        else:
+            better = (val > best_v).view(-1, 1, 1)
+            merged = []
+            for (A, B), (A2, B2) in zip(best_fac, fac):
+                r = max(A.shape[-1], A2.shape[-1])
+                A, B, A2, B2 = (torch.nn.functional.pad(z, (0, r - z.shape[-1])) for z in (A, B, A2, B2))
+                merged.append((torch.where(better, A2, A), torch.where(better, B2, B)))
+            best_fac, best_v = tuple(merged), torch.maximum(val, best_v)
+    return best_v, best_fac, torch.stack(per_restart)
 
 
 # ------------------------------------------------------------------ re-randomisation

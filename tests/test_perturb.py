@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from ovpmodel.perturb import (
+    lowrank_spectral_lmo,
+    maximize_spectral_balls_factored,
     maximize_spectral_balls,
     pgd_spectral_ball,
     project_spectral_ball,
@@ -211,3 +213,55 @@ def test_bad_inputs():
         rerandomize_rows(W, torch.zeros(4, dtype=torch.bool), std=1.0, generator=None)
     with pytest.raises(ValueError, match="objective must return shape"):
         pgd_spectral_ball(lambda w: w.sum(), W.unsqueeze(0), 1.0, steps=1)
+
+
+def test_lowrank_spectral_lmo_is_the_dense_oracle():
+    """``omega U V^T`` of ``G = X Y^T`` from factors equals the polar factor of the dense ``G``; a zero
+    gradient is flagged."""
+    g = gen(3)
+    X = torch.randn(2, 9, 3, generator=g, dtype=torch.float64)
+    Y = torch.randn(2, 7, 3, generator=g, dtype=torch.float64)
+    Y[1] = 0.0
+    U, V, zero = lowrank_spectral_lmo(X, Y, 0.3)
+    assert zero.tolist() == [False, True]
+    Ud, S, Vh = torch.linalg.svd(X[0] @ Y[0].mT, full_matrices=False)
+    torch.testing.assert_close(U[0] @ V[0].mT, 0.3 * Ud[:, :3] @ Vh[:3])
+    assert float(snorm(U[0] @ V[0].mT)) == pytest.approx(0.3)
+    with pytest.raises(ValueError):
+        lowrank_spectral_lmo(X, Y, 0.0)
+
+
+def test_factored_search_follows_the_dense_search():
+    """On a quadratic objective whose gradient is rank n, the factored Frank-Wolfe takes the dense
+    search's steps (same oracle, same line search): values agree to rounding, iterates stay in the ball."""
+    g = gen(4)
+    K, p, q, n, omega = 3, 12, 10, 2, 0.5
+    W0 = torch.randn(K, p, q, generator=g, dtype=torch.float64)
+    a = torch.randn(K, n, p, generator=g, dtype=torch.float64)
+    b = torch.randn(K, n, q, generator=g, dtype=torch.float64)
+
+    def dense_obj(Wp):                        # sum_i (a_i^T (W0 + W') b_i)^2
+        return torch.einsum("kip,kpq,kiq->ki", a, W0 + Wp, b).pow(2).sum(-1)
+
+    def value(fac):
+        (A, B), = fac
+        return dense_obj(A @ B.mT)
+
+    def gradient(fac, j):
+        (A, B), = fac
+        c = torch.einsum("kip,kpq,kiq->ki", a, W0 + A @ B.mT, b)
+        return [((2 * c.unsqueeze(-2)) * a.mT, b.mT)]
+
+    u = torch.randn(K, p, 1, generator=g, dtype=torch.float64)
+    v = torch.randn(K, q, 1, generator=g, dtype=torch.float64)
+    u, v = omega * u / u.norm(dim=-2, keepdim=True), v / v.norm(dim=-2, keepdim=True)
+    val, fac, per = maximize_spectral_balls_factored(value, gradient, [((u, v),)], omega, steps=4)
+    dense = maximize_spectral_balls(dense_obj, (K, p, q), omega, generators=[gen(0)], inits=[u @ v.mT], steps=4)
+    torch.testing.assert_close(val, dense.value)
+    torch.testing.assert_close(fac[0][0] @ fac[0][1].mT, dense.W)
+    assert per.shape == (1, K) and bool((val > value(((u, v),))).all())
+    assert bool((snorm(fac[0][0] @ fac[0][1].mT) <= omega * (1 + 1e-9)).all())
+    with pytest.raises(ValueError):
+        maximize_spectral_balls_factored(value, gradient, [], omega, steps=1)
+    with pytest.raises(ValueError):
+        maximize_spectral_balls_factored(value, gradient, [((u, v),)], omega, steps=1, gammas=(0.0,))

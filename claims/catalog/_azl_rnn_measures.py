@@ -1818,17 +1818,12 @@ def op_back_rows(net: ElmanRNN, D, op: LowRankW):
 
 
 def _polar_lowrank(P, Q, omega: float):
-    """``argmax_{||S||_2 <= omega} <P Q^T, S> = omega U V^T`` (the oracle of
-    :func:`ovpmodel.perturb.maximize_spectral_balls`, singular pairs with ``sigma_i > 1e-10 sigma_1``),
-    exact from thin QRs of ``P, Q [K, m, k]`` and an SVD of the ``k x k`` core; factors
-    ``(omega U, V)`` (dropped pairs are zero columns)."""
-    Qp, Rp = torch.linalg.qr(P)
-    Qq, Rq = torch.linalg.qr(Q)
-    Uc, S, Vch = torch.linalg.svd(Rp @ Rq.transpose(-1, -2))
-    keep = (S > 1e-10 * S[..., :1]) & (S[..., :1] > 0)
-    r = max(int(keep.sum(-1).max()), 1)                                  # S is sorted: drop the null columns
-    keep = keep[..., :r].to(P.dtype)
-    return omega * (Qp @ Uc[..., :r]) * keep.unsqueeze(-2), Qq @ Vch.transpose(-1, -2)[..., :r]
+    """:func:`ovpmodel.perturb.lowrank_spectral_lmo` for ``P, Q [K, m, k]`` with the trailing null
+    columns (singular pairs dropped in every trial) cut off, so that the rank of the iterate grows
+    only by what the gradient has; factors ``(omega U, V)``."""
+    U, V, _ = _pt.lowrank_spectral_lmo(P, Q, omega)
+    r = max(int((U.norm(dim=-2) > 0).sum(-1).max()), 1)                # S is sorted: drop the null columns
+    return U[..., :r], V[..., :r]
 
 
 def factored_ball_search(exact, steer, W0, omega: float, init, *, steps: int = 3, gammas=(1.0, 0.5, 0.25, 0.0625)):

@@ -64,43 +64,7 @@ def _resid_power_attack(net, x, radius, iters, gen, sample=0):
     conditional-gradient (power) step ``u <- grad/||grad||`` from a random start.
     Returns ``max_l ||Delta h_l||`` per trial ``[K]`` over all iterates (each in the ball).
     """
-    xb = net._input(x)[:, sample:sample + 1]
-    K, L, m = net.trials, net.L, net.m
-    W = net.W0
-
-    def forward(us, vs):
-        h = torch.relu(torch.matmul(xb, net.A.transpose(-1, -2)))
-        hs = []
-        for l in range(1, L + 1):
-            g = h + torch.matmul(h, W[:, l - 1].transpose(-1, -2))
-            if us is not None:
-                g = g + radius * (h @ vs[:, l - 1].unsqueeze(-1)) * us[:, l - 1].unsqueeze(1)
-            h = torch.relu(g)
-            hs.append(h)
-        return hs
-
-    with torch.no_grad():
-        h0 = forward(None, None)
-        hin = [torch.relu(torch.matmul(xb, net.A.transpose(-1, -2)))] + h0[:-1]
-        vs = torch.stack([h[:, 0] / h[:, 0].norm(dim=-1, keepdim=True) for h in hin], dim=1)   # [K, L, m]
-    us = torch.randn(K, L, m, generator=gen, dtype=net.dtype, device=net.device)
-    us = us / us.norm(dim=-1, keepdim=True)
-    best = torch.zeros(K, dtype=net.dtype, device=net.device)
-    for _ in range(iters):
-        us = us.detach().requires_grad_(True)
-        with torch.enable_grad():
-            hs = forward(us, vs)
-            diffs = torch.stack([(h - h0[l]).norm(dim=(-1, -2)) for l, h in enumerate(hs)], -1)   # [K, L]
-            obj = (hs[-1] - h0[-1]).pow(2).sum()
-            (gr,) = torch.autograd.grad(obj, us)
-        best = torch.maximum(best, diffs.detach().amax(-1))
-        gn = gr.norm(dim=-1, keepdim=True)
-        us = torch.where(gn > 0, gr / gn.clamp_min(torch.finfo(net.dtype).tiny), us.detach())
-    with torch.no_grad():
-        hs = forward(us, vs)
-        diffs = torch.stack([(h - h0[l]).norm(dim=(-1, -2)) for l, h in enumerate(hs)], -1)
-        best = torch.maximum(best, diffs.amax(-1))
-    return best
+    return _M._power_attack(net, x, net.W0, radius, iters, gen, sample=sample, residual=True)
 
 
 def _resid_backs(net, D, W, pert=None):

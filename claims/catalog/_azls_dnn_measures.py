@@ -567,7 +567,7 @@ def step2a_measure(var_scale: float = 1.0, n: int = 8, search: bool = True, step
     return measure
 
 
-def _power_attack(net, x, W_base, radius, iters, gen, sample=0):
+def _power_attack(net, x, W_base, radius, iters, gen, sample=0, residual=False):
     """Maximise ``‖h_L(W_base + W') − h_L(W_base)‖`` over ``‖W'_l‖₂ <= radius`` (all l).
 
     For one sample only ``W'_l h_{l-1}`` matters, so W' is restricted (without loss at
@@ -575,6 +575,7 @@ def _power_attack(net, x, W_base, radius, iters, gen, sample=0):
     at ``W_base``; ``u_l`` (unit) is updated by ``u_l <- grad_l / ‖grad_l‖`` (the
     conditional-gradient / power step; monotone for a convex objective), started from
     a random direction.  Returns ``max_l ‖Δh_l‖`` per trial [K] of the best iterate.
+    ``residual=True``: the pre-activation ``h_{l-1} + W_l h_{l-1}`` of a ResNet (Theorem 7).
     """
     xb = net._input(x)[:, sample:sample + 1]
     K, L, m = net.trials, net.L, net.m
@@ -584,6 +585,8 @@ def _power_attack(net, x, W_base, radius, iters, gen, sample=0):
         hs = []
         for l in range(1, L + 1):
             g = torch.matmul(h, W_base[:, l - 1].transpose(-1, -2))
+            if residual:
+                g = h + g
             if us is not None:
                 g = g + radius * (h @ vs[:, l - 1].unsqueeze(-1)) * us[:, l - 1].unsqueeze(1)
             h = torch.relu(g)
@@ -679,19 +682,6 @@ def _ball_forward(net, xin, fac, beta=None, back=True):
     return gs, Ds, Us, taps
 
 
-def _polar_lowrank(X, Y, omega):
-    """Exact oracle of the spectral ball for ``G = X Y^T`` (``X [K, p, k]``, ``Y [K, q, k]``):
-    ``argmax_{||S||_2 <= omega} <G, S> = omega U V^T`` over the singular pairs with
-    ``sigma > 1e-10 sigma_1`` (the rule of :func:`ovpmodel.perturb.maximize_spectral_balls`), as factors
-    ``(omega U, V)`` and ``zero [K]`` where ``G = 0`` (thin QRs and an SVD of the ``k x k`` core; the same
-    construction as ZCZG's ``_zczg_measures._polar_lowrank``)."""
-    Qx, Rx = torch.linalg.qr(X)
-    Qy, Ry = torch.linalg.qr(Y)
-    Uc, S, Vch = torch.linalg.svd(Rx @ Ry.mT)
-    keep = (S > 1e-10 * S[..., :1]).to(X.dtype)
-    return omega * (Qx @ Uc) * keep.unsqueeze(-2), Qy @ Vch.mT, S[..., 0] <= 0
-
-
 def _ball_search(net, obj, omega, *, sense, inits, gens, steps, gammas=(1.0, 0.5, 0.25, 0.0625), beta=None):
     """Adversarial search of ``obj`` over the Step 2 ball ``{W': ||W'_l||_2 <= omega for all l}``
     (``allen-zhu-li-song-dnn-convergence.txt``, Sec. 4, Step 2: every W with ``||W_l - W_l^(0)||_2 <= omega``),
@@ -703,7 +693,8 @@ def _ball_search(net, obj, omega, *, sense, inits, gens, steps, gammas=(1.0, 0.5
     over restarts) written in FACTORED form like ZCZG Lemma 5.2's search (``_zczg_measures.lem52_search``):
     iterates ``W'_l = A_l B_l^T`` of rank ``<= r0 + steps n (1 + d)``; the gradient in ``W'_l`` is
     ``X_l Y_l^T`` with ``X_l = [adj(g_l)^T, (Back_{l+1} D_l)^T]``, ``Y_l = [h_{l-1}^T, adj(Back_l)^T]``
-    (``W_l`` enters only through ``g_l`` and ``Back_l``), so the oracle is exact (:func:`_polar_lowrank`).
+    (``W_l`` enters only through ``g_l`` and ``Back_l``), so the oracle is exact (:func:`ovpmodel.perturb.lowrank_spectral_lmo`; the loop is
+    :func:`ovpmodel.perturb.maximize_spectral_balls_factored`).
 
     ``obj(fac, beta) -> (value [K], taps)`` (:func:`_ball_forward` inside).  Line search, restarts and the
     result compare EXACT values; the gradient is that of the straight-through sigmoid surrogate of the
@@ -712,6 +703,8 @@ def _ball_search(net, obj, omega, *, sense, inits, gens, steps, gammas=(1.0, 0.5
     ``gens[j]``).  Radius ``omega (1 - 1e-9)``.  Returns ``(value [K] at the point found, factors,
     restart values [R, K])``.
     """
+    from ovpmodel.perturb import maximize_spectral_balls_factored
+
     K, L, m, dt, dev = net.trials, net.L, net.m, net.dtype, net.device
     om = omega * (1 - 1e-9)
 
@@ -728,7 +721,6 @@ def _ball_search(net, obj, omega, *, sense, inits, gens, steps, gammas=(1.0, 0.5
         adj = [torch.zeros_like(t) if a is None else a for t, a in zip(wrt, adj)]
         out = []
         for l, t in enumerate(taps):
-            n = t["g"].shape[1]
             X, Y = [adj[l].mT], [t["h"].detach().mT]
             if "U" in t:
                 X.append(t["UD"].detach().reshape(K, -1, m).mT)
@@ -736,50 +728,20 @@ def _ball_search(net, obj, omega, *, sense, inits, gens, steps, gammas=(1.0, 0.5
             out.append((torch.cat(X, -1), torch.cat(Y, -1)))
         return out
 
-    def combine(fac, atoms, g):
-        res = []
-        for (A, B), (U, V, zero) in zip(fac, atoms):
-            gl = torch.where(zero, torch.zeros_like(g), g).view(K, 1, 1)
-            res.append((torch.cat([A * (1 - gl), U * gl], -1), torch.cat([B, V], -1)))
-        return tuple(res)
-
-    best_fac = best_v = None
-    per = []
+    starts = []
     for j, gen in enumerate(gens):
         if j < len(inits):
-            fac = tuple((a.to(dev, dt) * (1 - 1e-9), b.to(dev, dt)) for a, b in inits[j])
+            starts.append(tuple((a.to(dev, dt) * (1 - 1e-9), b.to(dev, dt)) for a, b in inits[j]))
         else:
             fac = []
             for _ in range(L):
                 u = torch.randn(K, m, 1, generator=gen, device=dev, dtype=dt)
                 v = torch.randn(K, m, 1, generator=gen, device=dev, dtype=dt)
                 fac.append((om * u / u.norm(dim=-2, keepdim=True), v / v.norm(dim=-2, keepdim=True)))
-            fac = tuple(fac)
-        val = value(fac)
-        for _ in range(steps):
-            atoms = [_polar_lowrank(X, Y, om) for X, Y in gradient(fac)]
-            best_g, cur = torch.zeros_like(val), val
-            for g in gammas:
-                vc = value(combine(fac, atoms, torch.full_like(val, g)))
-                better = vc > cur
-                cur = torch.where(better, vc, cur)
-                best_g = torch.where(better, torch.full_like(best_g, g), best_g)
-            if not bool((best_g > 0).any()):
-                break
-            fac = combine(fac, atoms, best_g)
-            val = cur
-        per.append(val)
-        if best_fac is None:
-            best_fac, best_v = fac, val
-        else:
-            better = (val > best_v).view(K, 1, 1)
-            merged = []
-            for (A, B), (A2, B2) in zip(best_fac, fac):
-                r = max(A.shape[-1], A2.shape[-1])
-                A, B, A2, B2 = (torch.nn.functional.pad(z, (0, r - z.shape[-1])) for z in (A, B, A2, B2))
-                merged.append((torch.where(better, A2, A), torch.where(better, B2, B)))
-            best_fac, best_v = tuple(merged), torch.maximum(val, best_v)
-    return sense * best_v, best_fac, sense * torch.stack(per)
+            starts.append(tuple(fac))
+    best_v, best_fac, per = maximize_spectral_balls_factored(value, lambda fac, j: gradient(fac), starts, om,
+                                                             steps=steps, gammas=gammas)
+    return sense * best_v, best_fac, sense * per
 
 
 def _ball_temperatures(net, xin, omega):

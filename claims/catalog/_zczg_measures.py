@@ -753,20 +753,6 @@ def _surrogate_temperatures(net, x, tau):
     return [tau ** (2 / 3) * g.pow(2).mean((-1, -2), keepdim=True).sqrt().clamp_min(1e-12) for g in tr.g]
 
 
-def _polar_lowrank(X, Y, omega):
-    """Oracle of the spectral ball for a gradient given as ``G = X Y^T`` (``X [K, p, k]``,
-    ``Y [K, q, k]``): ``argmax_{||S||_2 <= omega} <G, S> = omega U V^T`` over the singular pairs of
-    ``G`` with ``sigma_i > 1e-10 sigma_1`` -- the rule of :func:`ovpmodel.perturb.maximize_spectral_balls`
-    with an exact oracle -- as factors ``(omega U [K, p, k], V [K, q, k])`` (dropped pairs are zero
-    columns), and ``zero [K]`` where ``G = 0``.  Exact: thin QR of ``X`` and ``Y`` and an SVD of the
-    ``k x k`` core ``R_X R_Y^T``."""
-    Qx, Rx = torch.linalg.qr(X)
-    Qy, Ry = torch.linalg.qr(Y)
-    Uc, S, Vch = torch.linalg.svd(Rx @ Ry.mT)
-    keep = (S > 1e-10 * S[..., :1]).to(X.dtype)
-    return omega * (Qx @ Uc) * keep.unsqueeze(-2), Qy @ Vch.mT, S[..., 0] <= 0
-
-
 def lem52_search(net, x, y, q_fn, tau, *, sense: int, inits, gens, steps: int, gammas=(1.0, 0.5, 0.25, 0.0625),
                  temperature=1.0):
     """Adversarial search of ``q_fn`` over the paper's ball ``B(W^(0), tau) = {W: ||W_l - W_l^(0)||_2 <= tau
@@ -779,7 +765,8 @@ def lem52_search(net, x, y, q_fn, tau, *, sense: int, inits, gens, steps: int, g
     best over restarts), written in FACTORED form: every iterate is ``Delta_l = A_l B_l^T`` of rank
     ``<= 1 + steps * 2n`` and the gradient is ``G_l = X_l Y_l^T`` with ``2n`` columns
     (``X_l = [x_{l-1}^T, adj(r_l W_l^T)^T]``, ``Y_l = [adj(g_l)^T, r_l^T]``: ``W_l`` enters only through
-    ``g_l = x_{l-1} W_l`` and ``r_l W_l^T``), so the oracle is exact (:func:`_polar_lowrank`) and no
+    ``g_l = x_{l-1} W_l`` and ``r_l W_l^T``), so the oracle is exact (:func:`ovpmodel.perturb.lowrank_spectral_lmo`; the loop is
+    :func:`ovpmodel.perturb.maximize_spectral_balls_factored`) and no
     dense ``m x m`` iterate, gradient or SVD is formed (the dense search costs ~6 s CPU at m = 512,
     L = 4, K = 16 in memory traffic alone).  Each layer has its own shape (``W_1`` is ``d x m_1``).
     ``tests/test_zczg_lem52_search.py`` checks it against ``maximize_spectral_balls`` step for step.
@@ -829,55 +816,23 @@ def lem52_search(net, x, y, q_fn, tau, *, sense: int, inits, gens, steps: int, g
             out.append((torch.cat(X, -1), torch.cat(Y, -1)))
         return out
 
-    def combine(fac, atoms, g):
-        """``(1 - g) Delta + g S`` per layer with ``g [K]``; layers whose gradient is 0 keep ``Delta``."""
-        res = []
-        for (A, B), (U, V, zero) in zip(fac, atoms):
-            gl = torch.where(zero, torch.zeros_like(g), g).view(K, 1, 1)
-            res.append((torch.cat([A * (1 - gl), U * gl], -1), torch.cat([B, V], -1)))
-        return tuple(res)
-
-    best_fac = best_v = None
-    per_restart = []
+    betas, starts = [], []
     for j, gen in enumerate(gens):
         T = temps[j % len(temps)]
-        beta = None if T is None else [b * T for b in base_beta]
+        betas.append(None if T is None else [b * T for b in base_beta])
         if j < len(inits):
-            fac = tuple((a.to(dev, dt) * (1 - 1e-4), b.to(dev, dt)) for a, b in inits[j])
+            starts.append(tuple((a.to(dev, dt) * (1 - 1e-4), b.to(dev, dt)) for a, b in inits[j]))
         else:
             fac = []
             for p, q in shapes:
                 u = torch.randn(K, p, 1, generator=gen, device=dev, dtype=dt)
                 v = torch.randn(K, q, 1, generator=gen, device=dev, dtype=dt)
                 fac.append((omega * u / u.norm(dim=-2, keepdim=True), v / v.norm(dim=-2, keepdim=True)))
-            fac = tuple(fac)
-        val = value(fac)
-        for t in range(steps):
-            atoms = [_polar_lowrank(X, Y, omega) for X, Y in gradient(fac, beta)]
-            best_g = torch.zeros_like(val)
-            cur = val
-            for g in gammas:
-                vc = value(combine(fac, atoms, torch.full_like(val, g)))
-                better = vc > cur
-                cur = torch.where(better, vc, cur)
-                best_g = torch.where(better, torch.full_like(best_g, g), best_g)
-            if not bool((best_g > 0).any()):
-                break
-            fac = combine(fac, atoms, best_g)
-            val = cur
-        per_restart.append(val)
-        if best_fac is None:
-            best_fac, best_v = fac, val
-        else:
-            better = (val > best_v).view(K, 1, 1)
-            merged = []
-            for (A, B), (A2, B2) in zip(best_fac, fac):
-                r = max(A.shape[-1], A2.shape[-1])
-                A, B, A2, B2 = (F.pad(z, (0, r - z.shape[-1])) for z in (A, B, A2, B2))
-                merged.append((torch.where(better, A2, A), torch.where(better, B2, B)))
-            best_fac, best_v = tuple(merged), torch.maximum(val, best_v)
+            starts.append(tuple(fac))
+    _, best_fac, per_restart = _perturb.maximize_spectral_balls_factored(
+        value, lambda fac, j: gradient(fac, betas[j]), starts, omega, steps=steps, gammas=gammas)
     q = sense * value(best_fac)
-    return q, best_fac, sense * torch.stack(per_restart)
+    return q, best_fac, sense * per_restart
 
 
 def _rank_one_factors(D):
