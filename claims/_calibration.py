@@ -99,15 +99,25 @@ def summarize(runs: Sequence[dict], claim_ids: Sequence[str], seeds: Sequence[in
 def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profile: str | Profile = "ci",
               seed_start: int = 0, device="cpu", dtype=None, executor: cf.Executor | None = None,
               conf: float = 0.95, target: float = 0.05, json_path: str | None = None,
-              progress: Callable[[str], None] | None = None) -> dict:
+              progress: Callable[[str], None] | None = None, n_suite: int | None = None) -> dict:
     """Check every claim under each base seed; return (and write to ``json_path``) the
     calibration document. ``seeds``: a count N (seeds ``seed_start .. seed_start+N-1``)
     or an explicit list. Raises ``ValueError`` for no claims, no seeds, a negative
-    seed, ``conf`` or ``target`` outside (0, 1)."""
-    prof = get_profile(profile)
+    seed, ``conf`` or ``target`` outside (0, 1).
+
+    Each claim runs under the statistical contract of a run of ``n_suite`` claims (default:
+    the selected claims; :func:`claims._sequential.suite_contract`): with the profile's
+    ``alpha_suite`` every claim is checked at ``alpha_suite / n_suite``, exactly as in
+    ``ovpcheck run`` of that suite, so the measured suite rate is the gate's.  A few claims
+    re-calibrated into a full calibration (``--merge-into``) pass the full suite's size."""
+    from ._sequential import suite_contract
+
     claims = list(claims)
     if not claims:
         raise ValueError("calibrate: no claims selected; check the -k / --paper / --family filters")
+    if n_suite is not None and (isinstance(n_suite, bool) or not isinstance(n_suite, int) or n_suite < len(claims)):
+        raise ValueError(f"calibrate: n_suite must be an int >= the {len(claims)} selected claims, got {n_suite!r}")
+    prof, contract = suite_contract(get_profile(profile), n_suite or len(claims))
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         if seeds < 1:
             raise ValueError(f"calibrate: --seeds must be >= 1 (the number of base seeds), got {seeds}")
@@ -130,7 +140,7 @@ def calibrate(claims: Sequence[Claim], seeds: int | Sequence[int] = 20, *, profi
     def doc(complete: bool) -> dict:
         d = {"schema": CALIBRATION_SCHEMA, "version": CALIBRATION_VERSION, "created": created,
              "profile": prof.name, "profile_settings": prof.to_dict(), "device": str(device), "dtype": dtype,
-             "seeds": seeds, "claim_ids": ids, "complete": complete,
+             "seeds": seeds, "claim_ids": ids, "complete": complete, "contract": contract,
              "wall_time_s": time.perf_counter() - t0, "commit": commit,
              "command": (f"ovpcheck calibrate --profile {prof.name} --seeds {len(seeds)} --seed-start {seeds[0]}"
                          if seeds == list(range(seeds[0], seeds[0] + len(seeds))) else None),
@@ -181,35 +191,63 @@ def _code_commit() -> str | None:
 
 
 def merge_calibrations(base: dict, update: dict) -> dict:
-    """``base`` with the runs of ``update``'s claims replaced by ``update``'s (claims new in ``update``
-    are added): re-calibrating a few changed claims without re-running the whole catalog.
+    """Merge two calibrations of the same profile, device, dtype and claim-level alpha.
 
-    Both documents must share profile, seeds, device and dtype (``ValueError`` naming the
-    difference). The result lists each part (when, which claims, commit, wall time) under
-    ``"parts"``, so the report says which runs came from which code; the summary is recomputed
-    with ``base``'s interval level and target."""
-    for k in ("profile", "seeds", "device", "dtype"):
+    * Same seeds: ``base`` with the runs of ``update``'s claims replaced by ``update``'s
+      (claims new in ``update`` are added): re-calibrating a few changed claims without
+      re-running the whole catalog.
+    * Disjoint seeds, same claims: the union of both (more base seeds in chunks, e.g.
+      seeds 0..35 in one session and 36..71 in the next).
+
+    Anything else is a ``ValueError`` naming the difference. The result lists each part
+    (when, which claims or seeds, commit, wall time) under ``"parts"``, so the report says
+    which runs came from which code; the summary is recomputed with ``base``'s interval
+    level and target."""
+    for k in ("profile", "device", "dtype"):
         if base.get(k) != update.get(k):
             raise ValueError(f"cannot merge calibrations with different {k}: {base.get(k)!r} vs {update.get(k)!r}; "
-                             f"re-run the update with the base's --profile / --seeds / --seed-start / --device / --dtype")
-    upd = set(update["claim_ids"])
-    ids = list(base["claim_ids"]) + [c for c in update["claim_ids"] if c not in set(base["claim_ids"])]
-    runs = [r for r in base["runs"] if r["claim_id"] not in upd] + list(update["runs"])
+                             f"re-run the update with the base's --profile / --device / --dtype")
+    a_b, a_u = base["profile_settings"]["alpha"], update["profile_settings"]["alpha"]
+    if not math.isclose(a_b, a_u, rel_tol=1e-9):
+        raise ValueError(f"cannot merge calibrations with different claim-level alpha: {a_b:.4g} vs {a_u:.4g} "
+                         f"(a different --alpha or suite size); re-run the update with the base's contract")
+    same_seeds = list(base["seeds"]) == list(update["seeds"])
+    if not same_seeds:
+        overlap = sorted(set(base["seeds"]) & set(update["seeds"]))
+        if overlap or list(base["claim_ids"]) != list(update["claim_ids"]):
+            raise ValueError("cannot merge calibrations with different seeds unless they are disjoint and calibrate "
+                             f"the same claims (overlapping seeds: {overlap[:5]}{'...' if len(overlap) > 5 else ''}; "
+                             f"claims {len(base['claim_ids'])} vs {len(update['claim_ids'])}); re-run the update with "
+                             f"the base's --seeds / --seed-start, or with new seeds and the same selection")
 
     def part(d, which):
         return d.get("parts") or [{"created": d.get("created"), "commit": d.get("commit"), "claims": which,
                                    "wall_time_s": d.get("wall_time_s")}]
 
+    def seeds_of(d):
+        s = d["seeds"]
+        return f"all {len(d['claim_ids'])} claims, seeds {s[0]}..{s[-1]}" if s == list(range(s[0], s[0] + len(s))) \
+            else f"all {len(d['claim_ids'])} claims, {len(s)} seeds"
+
     out = dict(base)
+    if same_seeds:
+        upd = set(update["claim_ids"])
+        ids = list(base["claim_ids"]) + [c for c in update["claim_ids"] if c not in set(base["claim_ids"])]
+        runs = [r for r in base["runs"] if r["claim_id"] not in upd] + list(update["runs"])
+        seeds = list(base["seeds"])
+        parts = part(base, f"all {len(base['claim_ids'])} claims") + part(update, sorted(upd))
+    else:
+        ids = list(base["claim_ids"])
+        runs = list(base["runs"]) + list(update["runs"])
+        seeds = sorted(set(base["seeds"]) | set(update["seeds"]))
+        parts = part(base, seeds_of(base)) + part(update, seeds_of(update))
     out.update(
-        claim_ids=ids, complete=bool(base.get("complete")) and bool(update.get("complete")),
+        claim_ids=ids, seeds=seeds, complete=bool(base.get("complete")) and bool(update.get("complete")),
         wall_time_s=float(base.get("wall_time_s") or 0) + float(update.get("wall_time_s") or 0),
         runs=sorted(runs, key=lambda r: (ids.index(r["claim_id"]), r["seed"])),
-        parts=part(base, f"all {len(base['claim_ids'])} claims") + part(update, sorted(upd)),
-        command=None)
+        parts=parts, command=None)
     suite = base.get("suite") or {}
-    out.update(summarize(runs, ids, base["seeds"], base["profile_settings"]["alpha"],
-                         suite.get("conf", 0.95), suite.get("target", 0.05)))
+    out.update(summarize(runs, ids, seeds, a_b, suite.get("conf", 0.95), suite.get("target", 0.05)))
     return out
 
 
@@ -247,9 +285,13 @@ def calibration_lines(doc: dict) -> list[str]:
     """A plain-text table of a calibration document (the CLI prints it; README quotes it)."""
     s = doc["suite"]
     conf = s["conf"]
+    ct = doc.get("contract") or {}
     lines = [f"calibration: profile {doc['profile']}, {len(doc['seeds'])} base seeds {doc['seeds'][0]}.."
              f"{doc['seeds'][-1]}, {len(doc['claim_ids'])} claim(s), designed alpha per claim "
-             f"{doc['profile_settings']['alpha']:g}, {doc['wall_time_s']:.0f} s"
+             f"{doc['profile_settings']['alpha']:.3g}"
+             + (f" (alpha_suite {ct['alpha_suite']:g} over {ct['n_claims']} claims)" if ct.get("by_design") else "")
+             + (f", decision {ct['decision']}" if ct.get("decision") else "")
+             + f", {doc['wall_time_s']:.0f} s"
              + ("" if doc.get("complete", True) else " (INCOMPLETE)"),
              *_part_lines(doc),
              f"{'claim':<34} {'fails/runs':>10} {'rate':>7}  {100 * conf:g}% CP interval     p(>=fails|alpha)"]

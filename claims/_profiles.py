@@ -66,6 +66,13 @@ class Profile:
     growth). ``exponent_gate``: ``"report"`` (the deviation is stated in the message, the
     verdict is unchanged) or ``"gate"`` (a scaling that did not fail and still cannot detect
     ``exponent_target`` at its budget is ``inconclusive``).
+
+    ``alpha_suite``: the suite-level false-fail rate a run of N claims is designed for
+    (:func:`claims._sequential.suite_contract`): each claim of the run is checked at
+    ``alpha_suite / N`` instead of ``alpha``, so P(any true claim of the run fails) <=
+    ``alpha_suite`` under any dependence between claims.  ``None``: each claim at ``alpha``
+    (no designed suite-level bound).  A claim checked on its own (``claims.check``) is a
+    run of one: ``alpha``.  The shipped profiles set 0.01.
     """
 
     name: str
@@ -87,6 +94,7 @@ class Profile:
     exponent_target: float = 1 / 6
     scaling_max_trials: int | None = None
     exponent_gate: str = "report"
+    alpha_suite: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -125,6 +133,9 @@ class Profile:
                                     f"got {self.exponent_gate!r}")
         if not (0 < self.alpha < 1):
             raise InvalidClaimError(f"Profile {self.name!r}: alpha must lie in (0, 1), got {self.alpha!r}")
+        a_s = self.alpha_suite
+        if a_s is not None and (isinstance(a_s, bool) or not isinstance(a_s, (int, float)) or not 0 < a_s < 1):
+            raise InvalidClaimError(f"Profile {self.name!r}: alpha_suite must be None or lie in (0, 1), got {a_s!r}")
         if not (0 < self.power_target < 1):
             raise InvalidClaimError(f"Profile {self.name!r}: power_target must lie in (0, 1)")
         if not (0 < self.max_detectable_rate <= 1):
@@ -209,25 +220,33 @@ class Profile:
             "batch": self.anytime_batch if self.decision == "anytime" else None,
             "max_trials": self.anytime_max_trials if self.decision == "anytime" else None,
             "exponent_target": self.exponent_target, "scaling_max_trials": self.scaling_trials_budget,
-            "exponent_gate": self.exponent_gate,
+            "exponent_gate": self.exponent_gate, "alpha_suite": self.alpha_suite,
         }
 
 
+# The gate's contract: every shipped profile designs the suite-level false-fail rate (alpha_suite =
+# 0.01: a run of N claims checks each at 0.01/N), and quick and ci decide examples with the anytime
+# rule (README "Suite-level guarantee"). At 0.01/135 per claim and p0 = 0.05 one example of rate 0.5
+# fails with probability 0.97 within 32 trials under the anytime rule, against P(Binom(16, 0.5) >=
+# crit) under ci's fixed K = 16 (a single example detects 0.565 with probability 0.9) and far less
+# under quick's K = 8 (0.76); a clean example stops after one batch (ci: 8 of 32 trials).
+# thorough keeps the fixed rule: its K = 64 has the power at 0.01/N, and a GPU wants whole batches.
 PROFILES: dict[str, Profile] = {
     "quick": Profile(
         "quick", max_examples=3, trials=8,
         limits={"width": 512, "depth": 8, "n": 16, "seq_len": 8, "steps": 200},
-        time_budget_s=20.0, max_shrinks=8, batch=4, max_trials=32,   # decision="anytime" (--decision) uses batch, max_trials
+        time_budget_s=20.0, max_shrinks=8, decision="anytime", batch=4, max_trials=32, alpha_suite=0.01,
     ),
     "ci": Profile(
         "ci", max_examples=4, trials=16,
         limits={"width": 1024, "depth": 8, "n": 16, "seq_len": 10, "steps": 400},
-        time_budget_s=90.0, max_shrinks=20, derandomize=True, batch=8, max_trials=32,
+        time_budget_s=90.0, max_shrinks=20, derandomize=True, decision="anytime", batch=8, max_trials=32,
+        alpha_suite=0.01,
     ),
     "thorough": Profile(
         "thorough", max_examples=20, trials=64,
         limits={"width": 8192, "depth": 32, "n": 64, "seq_len": 32, "steps": 2000},
-        time_budget_s=1800.0, max_shrinks=100, trial_chunk=8,
+        time_budget_s=1800.0, max_shrinks=100, trial_chunk=8, alpha_suite=0.01,
     ),
 }
 
@@ -236,12 +255,16 @@ for _p in PROFILES.values():
 
 
 def with_overrides(profile: str | Profile, *, timeout: float | None = None, trial_chunk: int | None = None,
-                   decision: str | None = None, alpha: float | None = None, prefix: str = "--") -> Profile:
+                   decision: str | None = None, alpha: float | None = None, alpha_suite: float | None = None,
+                   prefix: str = "--") -> Profile:
     """``profile`` with the command-line overrides applied: ``timeout`` (hard per-claim
     limit, seconds), ``trial_chunk`` (``0``: all trials at once), ``decision`` (``fixed``
-    or ``anytime``) and ``alpha`` (the claim-level false-fail rate). ``None`` keeps the
-    profile's value. Bad values raise ``ValueError`` naming the option (``prefix`` +
-    ``timeout`` / ``trial-chunk`` / ``decision`` / ``alpha``: ``--`` for the CLI,
+    or ``anytime``), ``alpha_suite`` (the suite-level false-fail rate a run is designed
+    for: each of its N claims at ``alpha_suite / N``) and ``alpha`` (every claim at this
+    level, with no designed suite-level bound: ``alpha_suite`` is then ``None``). The two
+    alphas contradict each other: giving both is an error. ``None`` keeps the profile's
+    value. Bad values raise ``ValueError`` naming the option (``prefix`` + ``timeout`` /
+    ``trial-chunk`` / ``decision`` / ``alpha`` / ``claim-alpha``: ``--`` for the CLI,
     ``--claims-`` for pytest)."""
     import dataclasses
 
@@ -250,10 +273,17 @@ def with_overrides(profile: str | Profile, *, timeout: float | None = None, tria
         if decision not in DECISIONS:
             raise ValueError(f"{prefix}decision must be one of {list(DECISIONS)}, got {decision!r}")
         prof = dataclasses.replace(prof, decision=decision)
+    if alpha is not None and alpha_suite is not None:
+        raise ValueError(f"{prefix}alpha {alpha_suite:g} (suite level: each of N claims at A/N) and "
+                         f"{prefix}claim-alpha {alpha:g} (each claim at A, no suite-level bound) contradict each "
+                         f"other; give one of them")
+    for name, v in (("alpha", alpha_suite), ("claim-alpha", alpha)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1):
+            raise ValueError(f"{prefix}{name} must lie strictly between 0 and 1, got {v!r}")
+    if alpha_suite is not None:
+        prof = dataclasses.replace(prof, alpha_suite=float(alpha_suite))
     if alpha is not None:
-        if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-            raise ValueError(f"{prefix}alpha must lie strictly between 0 and 1, got {alpha!r}")
-        prof = dataclasses.replace(prof, alpha=float(alpha))
+        prof = dataclasses.replace(prof, alpha=float(alpha), alpha_suite=None)
     if timeout is not None:
         if not 0 < timeout < math.inf:
             raise ValueError(f"{prefix}timeout must be a positive number of seconds, got {timeout}")

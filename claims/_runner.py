@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -150,6 +151,14 @@ def _load_resume(json_path: str, prof: Profile, device, dtype, seed) -> dict[str
     if rs and "trial_chunk" in (rs[0].profile or {}):   # the numbers depend on it (Profile.trial_chunk)
         want["trial-chunk"] = prof.trial_chunk
         have["trial-chunk"] = rs[0].profile["trial_chunk"]
+    old_contract = run.get("contract") or {}
+    if old_contract:   # the verdicts depend on the decision rule and the level each claim ran at
+        want["decision"], have["decision"] = prof.decision, old_contract.get("decision")
+        if not math.isclose(float(old_contract.get("alpha_claim") or 0.0), prof.alpha, rel_tol=1e-9):
+            raise ValueError(f"--resume: {json_path} was written with claim-level alpha "
+                             f"{old_contract.get('alpha_claim')!r} but this run has {prof.alpha:.6g} (another "
+                             f"--alpha / --claim-alpha, or another selection of claims); rerun with the same options "
+                             f"or write to a different --json file")
     for k, v in want.items():
         if have[k] != v:
             raise ValueError(f"--resume: {json_path} was written with {k}={have[k]!r} but this run has {k}={v!r}; "

@@ -374,26 +374,35 @@ def trials_for_power(p0: float, p_det: float, alpha: float, batch: int, power: f
 def suite_contract(profile, n_claims: int, alpha_suite: float | None = None):
     """The statistical contract of a run of ``n_claims`` claims, and the profile its claims run under.
 
-    With ``alpha_suite`` each claim is checked at ``alpha_suite / n_claims`` (Bonferroni over
-    claims), so P(any true claim of the run fails) <= ``alpha_suite`` by design, under any
-    dependence between claims and under the anytime rule's optional stopping.  Without it
+    The suite-level rate is ``alpha_suite`` if given, else the profile's ``alpha_suite``
+    (the shipped profiles: 0.01).  With one, each claim is checked at ``alpha_suite /
+    n_claims`` (Bonferroni over claims), so P(any true claim of the run fails) <=
+    ``alpha_suite`` by design, under any dependence between claims and under the anytime
+    rule's optional stopping.  Without one (``Profile(alpha_suite=None)``, ``--claim-alpha``)
     each claim keeps the profile's ``alpha`` and the union bound on the suite is
     ``min(1, n_claims * alpha)`` (stated, and flagged when it is vacuous).
 
-    Returns ``(profile, contract)``; ``contract`` is JSON-ready (the results file's
-    ``run.contract``; the report header and pytest summary print :func:`contract_line`).
+    Returns ``(profile, contract)``.  The returned profile is the claim-level one: its
+    ``alpha`` is the level each claim runs at and its ``alpha_suite`` is ``None`` (so
+    applying the contract twice changes nothing).  ``contract`` is JSON-ready (the results
+    file's ``run.contract``; the report header and pytest summary print
+    :func:`contract_line`).
     """
     import dataclasses
 
     n = int(n_claims)
     if n < 1:
         raise ValueError(f"a run needs at least one claim, got {n_claims!r}")
-    if alpha_suite is not None:
-        profile = dataclasses.replace(profile, alpha=bonferroni_alpha(alpha_suite, n))
+    a = alpha_suite if alpha_suite is not None else getattr(profile, "alpha_suite", None)
+    if a is not None:
+        if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0 < a < 1:
+            raise ValueError(f"alpha_suite must lie strictly between 0 and 1, got {a!r}")
+        a = float(a)
+        profile = dataclasses.replace(profile, alpha=bonferroni_alpha(a, n), alpha_suite=None)
     bound = min(1.0, n * profile.alpha)
     return profile, {
-        "alpha_suite": alpha_suite, "n_claims": n, "alpha_claim": profile.alpha,
-        "suite_bound": bound, "by_design": alpha_suite is not None,
+        "alpha_suite": a, "n_claims": n, "alpha_claim": profile.alpha,
+        "suite_bound": bound, "by_design": a is not None,
         "combination": "Bonferroni over claims, then over each claim's examples and gated scalings",
         "decision": profile.decision,
         "stopping": (f"anytime: batches of {profile.anytime_batch} trials, at most {profile.anytime_max_trials} per "
@@ -413,6 +422,6 @@ def contract_line(contract: dict | None) -> str:
                 f"({c['n_claims']} claims at alpha_claim = {c['alpha_claim']:.3g} each)")
     else:
         head = (f"per-claim alpha = {c['alpha_claim']:g} over {c['n_claims']} claims: suite-level bound "
-                f"{c['suite_bound']:.3g}" + (" (vacuous; set --alpha / --claims-alpha for a suite-level guarantee)"
+                f"{c['suite_bound']:.3g}" + (" (vacuous; --alpha / --claims-alpha give a suite-level guarantee)"
                                              if c["suite_bound"] >= 1 else ""))
     return f"{head}; decision {c.get('stopping', c.get('decision'))}"

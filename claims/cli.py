@@ -79,8 +79,9 @@ def _run_opts(p: argparse.ArgumentParser, seed: bool = True) -> None:
                    help="where claims run: inprocess (default; report: auto), auto (a process per core on a "
                         "multi-core CPU, one torch thread each), processes[:N], dask-local[:N] or tcp://HOST:PORT")
     p.add_argument("--decision", default=None, choices=("fixed", "anytime"),
-                   help="per-example decision rule: fixed (K trials, exact binomial test; the default) or anytime "
-                        "(batches until an anytime-valid e-value fails or a confidence sequence passes)")
+                   help="per-example decision rule (default: the profile's; quick and ci: anytime, thorough: "
+                        "fixed): anytime (batches until an anytime-valid e-value fails or a confidence sequence "
+                        "passes) or fixed (K trials, exact binomial test)")
     p.add_argument("--timeout", type=float, default=None,
                    help="hard per-claim time limit in seconds (default: the profile's, 10 x its time budget)")
     _chunk_opt(p)
@@ -102,7 +103,10 @@ def _robust_opts(p: argparse.ArgumentParser) -> None:
 def _alpha_opt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alpha", type=float, default=None, metavar="A",
                    help="suite-level false-fail rate: each of the N selected claims is checked at A/N, so "
-                        "P(any true claim fails) <= A by design (default: each claim at its profile's alpha, 0.01)")
+                        "P(any true claim fails) <= A by design (default: the profile's alpha_suite, 0.01)")
+    p.add_argument("--claim-alpha", type=float, default=None, metavar="A",
+                   help="check every claim at level A instead, with no designed suite-level bound (the union "
+                        "bound N x A is stated); contradicts --alpha")
 
 
 def _history_opts(p: argparse.ArgumentParser) -> None:
@@ -162,8 +166,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", default="reports/calibration.json")
     p.add_argument("--html", default="reports/calibration.html")
     p.add_argument("--merge-into", default=None, metavar="BASE.json",
-                   help="merge this run into an earlier calibration (same profile and seeds): its runs of the "
-                        "selected claims are replaced; --json / --html get the merged document")
+                   help="merge this run into an earlier calibration: with the same seeds its runs of the selected "
+                        "claims are replaced; with new (disjoint) seeds and the same claims the seeds are added; "
+                        "--json / --html get the merged document")
+    _alpha_opt(p)
     p = sub.add_parser("lint-devices", help="check on a CPU that claims would run on a GPU (device placement)",
                        description="Run each selected claim's measure once (profile quick, 2 trials) at its "
                                    "regime's low point and each Choice option, on the device cpu:0 standing in "
@@ -225,10 +231,7 @@ def _validate_run(args):
         parse_scheduler(args.scheduler, "--scheduler")
     except SchedulerError as exc:
         raise _UsageError(str(exc)) from None
-    _profile_obj(args, prof)     # --timeout / --trial-chunk / --decision
-    a = getattr(args, "alpha", None)
-    if a is not None and not 0 < a < 1:
-        raise _UsageError(f"--alpha must lie strictly between 0 and 1 (the suite-level false-fail rate), got {a}")
+    _profile_obj(args, prof)     # --timeout / --trial-chunk / --decision / --alpha / --claim-alpha
     if getattr(args, "resume", False) and not args.json:
         raise _UsageError("--resume needs the results file to resume from: give --json PATH")
     return prof
@@ -240,7 +243,8 @@ def _profile_obj(args, name: str):
     try:
         return with_overrides(name, timeout=getattr(args, "timeout", None),
                               trial_chunk=getattr(args, "trial_chunk", None),
-                              decision=getattr(args, "decision", None))
+                              decision=getattr(args, "decision", None),
+                              alpha_suite=getattr(args, "alpha", None), alpha=getattr(args, "claim_alpha", None))
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
 
@@ -336,7 +340,7 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
             out = run_claims(selected, prof, device=args.device, dtype=args.dtype, seed=args.seed,
                              json_path=json_path, resume=args.resume,
                              executor=None if _serial(spec) else ex,
-                             scheduler=spec, progress=say, alpha_suite=getattr(args, "alpha", None))
+                             scheduler=spec, progress=say)
     except RunInterrupted as exc:
         say(f"interrupted by {exc.reason}; finished claims are in {json_path} (rerun with --resume)"
             if json_path else f"interrupted by {exc.reason}")
@@ -356,7 +360,7 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
             say(line)
     from claims._sequential import contract_line, suite_contract
 
-    say(contract_line(suite_contract(prof, max(1, len(selected)), getattr(args, "alpha", None))[1]))
+    say(contract_line(suite_contract(prof, max(1, len(selected)))[1]))
     say(f"{len(results)} claims: " + ", ".join(f"{n} {v}" for v, n in counts.items())
         + ("" if out.complete else f" (incomplete: {out.interrupted})")
         + f"; wall time {time.perf_counter() - t0:.1f} s")
@@ -452,9 +456,12 @@ def _cmd_calibrate(args) -> int:
     spec, threads = _scheduler(args)
     try:
         with handle_sigterm(), torch_threads(threads), open_executor(spec, "--scheduler") as ex:
+            # the contract of the suite calibrated: with --merge-into, the merged claim set's size
+            n_suite = len(set(base["claim_ids"]) | {c.id for c in selected}) if base is not None else None
             doc = calibrate(selected, args.seeds, profile=prof, seed_start=args.seed_start, device=args.device,
                             dtype=args.dtype, executor=None if _serial(spec) else ex,
-                            conf=args.conf, target=args.target, json_path=args.json, progress=say)
+                            conf=args.conf, target=args.target, json_path=args.json, progress=say,
+                            n_suite=n_suite)
     except KeyboardInterrupt as exc:
         say(f"interrupted ({getattr(exc, 'reason', 'KeyboardInterrupt')}); partial calibration in {args.json}")
         return 143 if isinstance(exc, RunInterrupted) else 130

@@ -67,7 +67,7 @@ _PROP = "claims_result"
 class _ClaimsSession:
     def __init__(self, profile, device, dtype, seed, json_path, report_path, strict, only,
                  scheduler=None, timeout=None, time_report=10, trial_chunk=None, decision=None,
-                 alpha_suite=None):
+                 alpha_suite=None, claim_alpha=None):
         self.profile = profile
         self.device = device
         self.dtype = dtype
@@ -81,6 +81,7 @@ class _ClaimsSession:
         self.trial_chunk = trial_chunk
         self.decision = decision
         self.alpha_suite = alpha_suite
+        self.claim_alpha = claim_alpha
         self.n_claims = 1          # claim items collected (pytest_collection_finish): the suite's size
         self.time_report = time_report
         self.executor = None
@@ -96,13 +97,15 @@ class _ClaimsSession:
 
     def contract(self):
         """``(profile, contract)``: the profile claims run under and the run's statistical contract
-        (with --claims-alpha each of the n collected claims is checked at alpha/n)."""
+        (each of the n collected claims at alpha_suite/n: --claims-alpha, else the profile's 0.01;
+        --claims-claim-alpha: each at that level, no suite-level design)."""
         from claims._profiles import with_overrides
         from claims._sequential import suite_contract
 
         prof = with_overrides(self.profile, timeout=self.timeout, trial_chunk=self.trial_chunk,
-                              decision=self.decision, prefix="--claims-")
-        return suite_contract(prof, self.n_claims, self.alpha_suite)
+                              decision=self.decision, alpha_suite=self.alpha_suite, alpha=self.claim_alpha,
+                              prefix="--claims-")
+        return suite_contract(prof, self.n_claims)
 
     def results_extra(self) -> dict:
         return {"run": {"contract": self.contract()[1], "seed": self.seed, "device": self.device,
@@ -164,9 +167,13 @@ def pytest_addoption(parser):
                 help="list the N slowest claims in the terminal summary (0: off)")
     g.addoption("--claims-alpha", default=None, type=float, metavar="A",
                 help="suite-level false-fail rate: each of the n collected claims is checked at A/n, so "
-                     "P(any true claim fails) <= A by design (default: each claim at its profile's alpha)")
+                     "P(any true claim fails) <= A by design (default: the profile's alpha_suite, 0.01)")
+    g.addoption("--claims-claim-alpha", default=None, type=float, metavar="A",
+                help="check every claim at level A instead, with no designed suite-level bound (the union bound "
+                     "n x A is stated); contradicts --claims-alpha")
     g.addoption("--claims-decision", default=None, choices=("fixed", "anytime"),
-                help="per-example decision rule: fixed (the default) or anytime (sequential, anytime-valid)")
+                help="per-example decision rule (default: the profile's; quick and ci: anytime, thorough: fixed): "
+                     "anytime (sequential, anytime-valid) or fixed (K trials, exact binomial test)")
     g.addoption("--claims-autosave", action="store_true", default=False,
                 help="save this session's claims results, if complete, in the run-history folder (--claims-storage)")
     g.addoption("--claims-storage", default=".claims", metavar="PATH",
@@ -210,11 +217,10 @@ def pytest_configure(config):
 
     timeout, trial_chunk = config.getoption("claims_timeout"), config.getoption("claims_trial_chunk")
     decision, alpha_suite = config.getoption("claims_decision"), config.getoption("claims_alpha")
-    if alpha_suite is not None and not 0 < alpha_suite < 1:
-        raise pytest.UsageError(f"--claims-alpha must lie strictly between 0 and 1 (the suite-level false-fail "
-                                f"rate), got {alpha_suite}")
+    claim_alpha = config.getoption("claims_claim_alpha")
     try:
-        with_overrides(profile, timeout=timeout, trial_chunk=trial_chunk, decision=decision, prefix="--claims-")
+        with_overrides(profile, timeout=timeout, trial_chunk=trial_chunk, decision=decision, alpha_suite=alpha_suite,
+                       alpha=claim_alpha, prefix="--claims-")
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     state = _ClaimsSession(profile, device, dtype, config.getoption("claims_seed"),
@@ -222,7 +228,7 @@ def pytest_configure(config):
                            config.getoption("claims_strict"), config.getoption("claims_only"),
                            scheduler=scheduler, timeout=timeout, trial_chunk=trial_chunk,
                            time_report=config.getoption("claims_time_report"), decision=decision,
-                           alpha_suite=alpha_suite)
+                           alpha_suite=alpha_suite, claim_alpha=claim_alpha)
     config.stash[_STATE] = state
     _CONFIG.append(config)
     _share_cores_with_xdist_workers(config)

@@ -124,3 +124,40 @@ def test_merge_replaces_the_recalibrated_claims_runs(tmp_path, capsys):
                  "--json", str(bj), "--merge-into", str(bj)]) == 2
     assert main(["calibrate", "--claim", "tests/test_calibration.py:SAFE", "--profile", "ci", "--seeds", "3",
                  "--json", str(uj), "--merge-into", str(bj)]) == 2
+
+
+def test_merge_adds_disjoint_seeds_of_the_same_claims():
+    """More base seeds in chunks: seeds 0..3 and 4..6 of the same claims merge into 7 seeds; overlapping
+    seeds, a different selection or a different claim-level alpha are refused."""
+    from claims._calibration import merge_calibrations
+
+    a = claims.calibrate([SAFE, BOUNDARY], 4, profile=CAL)
+    b = claims.calibrate([SAFE, BOUNDARY], 3, profile=CAL, seed_start=4)
+    m = merge_calibrations(a, b)
+    assert m["seeds"] == list(range(7)) and len(m["runs"]) == 14 and m["suite"]["seeds_complete"] == 7
+    assert [p["claims"] for p in m["parts"]] == ["all 2 claims, seeds 0..3", "all 2 claims, seeds 4..6"]
+    by = {c["claim_id"]: c for c in m["claims"]}
+    assert by["CAL/boundary"]["runs"] == 7
+    assert by["CAL/boundary"]["fails"] == sum(c["claim_id"] == "CAL/boundary" and c["verdict"] == "fail"
+                                              for c in a["runs"] + b["runs"])
+    with pytest.raises(ValueError, match="overlapping seeds: \\[3\\]"):
+        merge_calibrations(a, claims.calibrate([SAFE, BOUNDARY], 2, profile=CAL, seed_start=3))
+    with pytest.raises(ValueError, match="claims 2 vs 1"):
+        merge_calibrations(a, claims.calibrate([SAFE], 2, profile=CAL, seed_start=10))
+    with pytest.raises(ValueError, match="different claim-level alpha"):
+        merge_calibrations(a, claims.calibrate([SAFE, BOUNDARY], 2, profile=dataclasses.replace(CAL, alpha=0.1),
+                                               seed_start=10))
+
+
+def test_calibrate_runs_each_claim_under_the_suite_contract():
+    """With alpha_suite each claim is calibrated at alpha_suite / n_suite, as ``ovpcheck run`` of that
+    suite checks it; the document records the contract and the design bound is alpha_suite."""
+    prof = dataclasses.replace(CAL, alpha_suite=0.2)
+    doc = claims.calibrate([SAFE, BOUNDARY], 2, profile=prof)
+    assert doc["profile_settings"]["alpha"] == pytest.approx(0.1)
+    assert doc["contract"]["by_design"] and doc["contract"]["n_claims"] == 2
+    assert doc["suite"]["design_bound"] == pytest.approx(0.2)
+    doc = claims.calibrate([SAFE], 2, profile=prof, n_suite=4)     # one claim of a 4-claim suite
+    assert doc["profile_settings"]["alpha"] == pytest.approx(0.05) and doc["contract"]["n_claims"] == 4
+    with pytest.raises(ValueError, match="n_suite must be an int >= the 2 selected"):
+        claims.calibrate([SAFE, BOUNDARY], 2, profile=prof, n_suite=1)

@@ -144,9 +144,14 @@ def test_suite_alpha_and_anytime_decision_are_the_run_contract(user):
     assert json.loads((user.path / "one.json").read_text())["run"]["contract"]["n_claims"] == 1
 
 
-def test_without_suite_alpha_the_vacuous_bound_is_said(user):
+def test_default_contract_is_by_design_and_claim_alpha_states_the_union_bound(user):
     res = user.runpytest("--claims-json", "out.json")
+    assert "P(any true claim fails) <= alpha_suite = 0.01 by design (3 claims at alpha_claim = 0.00333 each)" \
+        in res.stdout.str()
+    res = user.runpytest("--claims-json", "out.json", "--claims-claim-alpha", "0.01")
     assert "per-claim alpha = 0.01 over 3 claims: suite-level bound 0.03" in res.stdout.str()
+    res = user.runpytest("--claims-claim-alpha", "0.01", "--claims-alpha", "0.02")
+    assert res.ret != 0 and "contradict each other" in res.stderr.str()
 
 
 @pytest.mark.parametrize("bad", ["0", "1", "-0.5", "1.5"])

@@ -300,11 +300,34 @@ def test_bad_decision_settings_are_named(kw, match):
 def test_overrides_check_alpha_and_decision():
     from claims._profiles import with_overrides
 
-    assert with_overrides("ci", decision="anytime", alpha=0.001).decision == "anytime"
+    p = with_overrides("ci", decision="anytime", alpha=0.001)
+    assert (p.decision, p.alpha, p.alpha_suite) == ("anytime", 0.001, None)   # claim level: no suite design
+    assert with_overrides("ci", alpha_suite=0.05).alpha_suite == 0.05
     with pytest.raises(ValueError, match="--claims-alpha must lie strictly between 0 and 1"):
-        with_overrides("ci", alpha=1.5, prefix="--claims-")
+        with_overrides("ci", alpha_suite=1.5, prefix="--claims-")
+    with pytest.raises(ValueError, match="--claims-claim-alpha must lie strictly between 0 and 1"):
+        with_overrides("ci", alpha=0.0, prefix="--claims-")
+    with pytest.raises(ValueError, match="contradict each other"):
+        with_overrides("ci", alpha=0.01, alpha_suite=0.01)
     with pytest.raises(ValueError, match="--decision must be one of"):
         with_overrides("ci", decision="bayes")
+
+
+def test_shipped_profiles_design_the_suite_level_rate():
+    """Every shipped profile has alpha_suite = 0.01: a run of N claims checks each at 0.01/N, and the
+    contract applied twice changes nothing (the returned profile is the claim-level one)."""
+    from claims._profiles import PROFILES
+    from claims._sequential import suite_contract
+
+    for prof in PROFILES.values():
+        assert prof.alpha_suite == 0.01
+        p, c = suite_contract(prof, 135)
+        assert c["by_design"] and c["alpha_suite"] == 0.01 and c["suite_bound"] == pytest.approx(0.01)
+        assert p.alpha == pytest.approx(0.01 / 135) and p.alpha_suite is None
+        assert suite_contract(p, 135)[0].alpha == p.alpha       # idempotent
+        assert suite_contract(prof, 1)[0].alpha == pytest.approx(0.01)   # a run of one: the claim's alpha
+    with pytest.raises(claims.InvalidClaimError, match="alpha_suite must be None or lie in"):
+        Profile("bad", max_examples=1, trials=8, alpha_suite=1.0)
 
 
 def test_cli_alpha_and_decision_write_the_contract(tmp_path, capsys):
@@ -328,3 +351,37 @@ def test_cli_alpha_and_decision_write_the_contract(tmp_path, capsys):
 def test_cli_alpha_outside_the_unit_interval_is_refused(bad, capsys):
     assert cli_main(["run", "--claim", "tests.test_sequential:TRUE_U", "--alpha", bad]) == 2
     assert "--alpha must lie strictly between 0 and 1" in capsys.readouterr().err
+    assert cli_main(["run", "--claim", "tests.test_sequential:TRUE_U", "--claim-alpha", bad]) == 2
+    assert "--claim-alpha must lie strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_cli_default_contract_is_by_design_and_claim_alpha_opts_out(tmp_path, capsys):
+    """Without options a run is designed for alpha_suite = 0.01 (each of its N claims at 0.01/N);
+    --claim-alpha A checks each claim at A and states the union bound; both together are refused."""
+    args = ["run", "--claim", "tests.test_sequential:TRUE_U", "--claim", "tests.test_sequential:FALSE_U",
+            "--profile", "ci", "--json", str(tmp_path / "r.json")]
+    assert cli_main(args) == 1
+    assert "alpha_suite = 0.01 by design (2 claims at alpha_claim = 0.005 each)" in capsys.readouterr().err
+    assert json.loads((tmp_path / "r.json").read_text())["run"]["contract"]["alpha_claim"] == pytest.approx(0.005)
+    assert cli_main(args + ["--claim-alpha", "0.01"]) == 1
+    assert "per-claim alpha = 0.01 over 2 claims: suite-level bound 0.02" in capsys.readouterr().err
+    assert cli_main(args + ["--claim-alpha", "0.01", "--alpha", "0.01"]) == 2
+    assert "contradict each other" in capsys.readouterr().err
+
+
+def test_resume_refuses_another_decision_or_claim_level_alpha(tmp_path):
+    """The verdicts depend on the decision rule and on the level each claim ran at: resuming a run
+    under another --decision, --alpha or --claim-alpha is refused, naming the option."""
+    from claims._runner import run_claims
+
+    path = str(tmp_path / "r.json")
+    prof = dataclasses.replace(ANY, alpha_suite=0.02)
+    two = [TRUE_U, dataclasses.replace(TRUE_U, id="SEQ/u2")]
+    run_claims(two, prof, json_path=path)
+    assert json.loads((tmp_path / "r.json").read_text())["run"]["contract"]["alpha_claim"] == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="claim-level alpha 0.01 but this run has 0.005"):
+        run_claims(two, dataclasses.replace(prof, alpha_suite=0.01), json_path=path, resume=True)
+    with pytest.raises(ValueError, match="decision='anytime' but this run has decision='fixed'"):
+        run_claims(two, dataclasses.replace(prof, decision="fixed"), json_path=path, resume=True)
+    out = run_claims(two, prof, json_path=path, resume=True)
+    assert out.resumed == ["SEQ/u", "SEQ/u2"] and out.complete

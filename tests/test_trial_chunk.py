@@ -86,8 +86,9 @@ def test_reproduce_command_carries_a_non_default_chunk():
     ci = claims.get_profile("ci")
     plain = reproduce_command(CHUNKED, {"n": 1}, 3, 8, dev, dt, ci, ref="m:CHUNKED")
     assert "--trial-chunk" not in plain and plain.endswith("--profile ci")
-    assert reproduce_command(CHUNKED, {"n": 1}, 3, 8, dev, dt, dataclasses.replace(ci, trial_chunk=3),
-                             ref="m:CHUNKED").endswith("--profile ci --trial-chunk 3")
+    # ci's anytime batch is 8 trials, so its chunk must divide 8
+    assert reproduce_command(CHUNKED, {"n": 1}, 3, 8, dev, dt, dataclasses.replace(ci, trial_chunk=4),
+                             ref="m:CHUNKED").endswith("--profile ci --trial-chunk 4")
     th = claims.get_profile("thorough")
     assert "--trial-chunk" not in reproduce_command(CHUNKED, {"n": 1}, 3, 8, dev, dt, th, ref="m:CHUNKED")
     assert reproduce_command(CHUNKED, {"n": 1}, 3, 8, dev, dt, dataclasses.replace(th, trial_chunk=None),
@@ -95,10 +96,10 @@ def test_reproduce_command_carries_a_non_default_chunk():
 
 
 def test_cli_reproduce_with_a_chunk_gives_the_checked_numbers(capsys):
-    prof = dataclasses.replace(claims.get_profile("ci"), trial_chunk=3)
+    prof = dataclasses.replace(claims.get_profile("ci"), trial_chunk=4)
     r = run_example(CHUNKED, {"n": 2}, 5, 8, torch.device("cpu"), torch.float64, prof)
     assert main(["reproduce", "--claim", "tests.test_trial_chunk:CHUNKED", "--point", '{"n": 2}', "--seed", "5",
-                 "--trials", "8", "--profile", "ci", "--trial-chunk", "3"]) == 0
+                 "--trials", "8", "--profile", "ci", "--trial-chunk", "4"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["values"] == r["values"].tolist()
     assert main(["reproduce", "--claim", "tests.test_trial_chunk:CHUNKED", "--point", '{"n": 2}', "--seed", "5",

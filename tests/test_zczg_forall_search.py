@@ -63,7 +63,10 @@ def _only_search_refutes(claim, regime, constant, measure_factory, threshold, **
     assert strong.verdict == "fail", strong.message
     ce = strong.counterexample
     search, constructed = torch.tensor(ce["extras"]["search"]), torch.tensor(ce["extras"]["constructed"])
-    assert (search > threshold).sum() >= ce["violations"] and bool((constructed <= threshold).all())
+    # on the counterexample's own trials the search violates at least as often as the check counted,
+    # and more often than the constructed points (which may cross in a few trials: the weak variant
+    # passed, its rate below what the rule detects)
+    assert (search > threshold).sum() >= ce["violations"] > (constructed > threshold).sum()
 
 
 # ----------------------------------------------------------------------------- Lemma A.4, sign changes
