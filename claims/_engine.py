@@ -40,6 +40,7 @@ from ._claim import (CATALOG_REF_ATTR, Choice, Claim, FloatParam, IntParam, Inva
 from ._profiles import PROFILES, Profile, get_profile
 from ._result import ClaimResult
 from . import _interrupt, _stats
+from scipy import stats
 
 __all__ = ["check", "reproduce", "run_example", "MeasureError", "ClaimTimeout", "resolve_ranges", "reproduce_command",
            "validate_point", "error_result", "sweep"]
@@ -509,6 +510,138 @@ def _scaling_series(claim: Claim, sc, pts: list[dict], parts: list[list[dict]]) 
     return {"ys": ys, "ratios": ratios, "bnds": bnds, "zeros_dropped": zeros_dropped, "limits": limits}
 
 
+def _slope_text(sf, alpha_ci: float) -> str:
+    lvl = f"1-{alpha_ci:.2g}" if alpha_ci < 1e-3 else f"{100 * (1 - alpha_ci):.4g}%"
+    return f"slope {sf.slope:.3f}, {lvl} CI [{sf.lo:.3f}, {sf.hi:.3f}]"
+
+
+def _slope_verdict(sc, sf, alpha_ci: float) -> tuple[str, str]:
+    """The fail / loose / ok / report reading of one fitted slope's interval (``alpha_ci`` its level)."""
+    e, tol = sc.exponent, sc.tolerance
+    lo, hi = sf.lo, sf.hi
+    rng_txt = _slope_text(sf, alpha_ci)
+    verdict, msg = "ok", ""
+    if sc.relation == "at_most":
+        if lo > e + tol:
+            verdict, msg = "fail", f"{rng_txt} lies above the claimed exponent {e:g} (+{tol:g})"
+        elif hi < e:
+            verdict, msg = "loose", f"{rng_txt} lies below the claimed exponent {e:g}: the bound is loose"
+    elif sc.relation == "at_least":
+        if hi < e - tol:
+            verdict, msg = "fail", f"{rng_txt} lies below the claimed exponent {e:g} (-{tol:g})"
+        elif lo > e:
+            verdict, msg = "loose", f"{rng_txt} lies above the claimed exponent {e:g}: the bound is loose"
+    elif sc.relation == "equal":
+        if e + tol < lo or e - tol > hi:
+            verdict, msg = "fail", f"{rng_txt} excludes the claimed exponent {e:g} ± {tol:g}"
+    else:
+        verdict = "report"
+    if not msg:
+        msg = f"{rng_txt}; claimed {sc.relation} {e:g}"
+    return verdict, msg
+
+
+def _scaling_looks_fixed(claim, i, sc, pts, parts, xs, profile: Profile, seed, K, device, dtype, alpha_ex, reps,
+                         executor, rule) -> dict:
+    """The fixed rule's sweep: K trials per grid point, grown by K more while the pre-data
+    ``detectable_deviation`` exceeds the target (``scaling_max_trials``), one fail test at the end."""
+    gated = sc.relation != "report"
+    tol = sc.tolerance
+    target, power = profile.exponent_target, profile.power_target
+    budget = max(K, profile.scaling_trials_budget) if gated else K
+    grow = gated and tol < target          # the tolerance alone past the target: no trials can reach it
+    n = batches = 0
+    dd = None
+    while True:
+        k = min(K, budget - n)
+        err = _scaling_batch(claim, pts, [_scaling_seed(seed, i, j, batches) for j in range(len(pts))], k,
+                             device, dtype, profile, executor, parts)
+        if err is not None:
+            return err
+        fit = _scaling_series(claim, sc, pts, parts)
+        if "verdict" in fit:
+            return fit
+        rng = np.random.default_rng(_bootstrap_seed(seed, i, batches))
+        n, batches = n + k, batches + 1
+        sf = _stats.slope_fit(xs, fit["ys"], alpha_ex, reps, rng)
+        if gated:
+            dd = _stats.slope_detectable_deviation(sf.slope, sf.slopes, sc.relation, tol, alpha_ex, power, sf.df)
+        # the stopping rule: the spread only (dd), never the slope's position
+        if not grow or dd <= target or n >= budget:
+            break
+    verdict, msg = _slope_verdict(sc, sf, alpha_ex)
+    out = {"verdict": verdict, "message": msg, "sf": sf, "fit": fit, "n": n, "batches": batches}
+    if gated:
+        tt = _target_text(target)
+        per_batch = f" ({batches} batches of up to {K})" if batches > 1 else ""
+        if profile.exponent_gate == "gate" and dd > target and verdict not in ("fail", "loose"):
+            out["verdict"] = "inconclusive"
+            out["message"] += (f": detects only exponent deviations >= {dd:.3g} with probability {power:g}, target "
+                               f"{tt}, after {n} of at most {budget} trials per grid point{per_batch}"
+                               + (f"; the tolerance alone ({tol:g}) is not below the target" if not tol < target
+                                  else "; use a larger profile (scaling_max_trials) or a wider grid"))
+        elif verdict != "fail":
+            out["message"] += f"; detects deviations >= {dd:.3g} (target {tt})" + (
+                f" with {n} trials per grid point{per_batch}" if batches > 1 else "")
+        out["info"] = dict(decision="fixed", detectable_deviation=float(dd), detectable_excess=float(dd - tol),
+                           fail_deviation=float(dd), power=power, exponent_target=target, trials_budget=budget)
+    return out
+
+
+def _scaling_looks_anytime(claim, i, sc, pts, parts, xs, profile: Profile, seed, K, device, dtype, alpha_ex,
+                           reps, executor, rule) -> dict:
+    """The anytime rule's sweep of a gated scaling (:class:`claims._sequential.ScalingRule`):
+    looks at ``rule.looks`` trials per grid point (new seeds per batch, :func:`_scaling_seed`;
+    bootstrap seed :func:`_bootstrap_seed`), stopping at the first fail or pass; inconclusive
+    when the budget runs out first. ``detectable_deviation`` is the exponent error the final
+    look's ``power_target`` bound excludes (``<= exponent_target`` for a pass);
+    ``fail_deviation`` the error its fail test would catch with probability ``power_target``."""
+    e, tol = sc.exponent, sc.tolerance
+    looks = rule.looks
+    a_look = rule.fail_alpha(alpha_ex)
+    n = batches = 0
+    traj = []
+    for j, target_n in enumerate(looks):
+        err = _scaling_batch(claim, pts, [_scaling_seed(seed, i, g, batches) for g in range(len(pts))],
+                             target_n - n, device, dtype, profile, executor, parts)
+        if err is not None:
+            return err
+        fit = _scaling_series(claim, sc, pts, parts)
+        if "verdict" in fit:
+            return fit
+        rng = np.random.default_rng(_bootstrap_seed(seed, i, batches))
+        n, batches = target_n, batches + 1
+        sf = _stats.slope_fit(xs, fit["ys"], a_look, reps, rng)
+        state, b_lo, b_hi, excl = rule.decide(sc.relation, e, tol, sf.slope, sf.lo, sf.hi, sf.se, sf.df,
+                                              last=j == len(looks) - 1)
+        traj.append([n, sf.slope, sf.lo, sf.hi, b_lo, b_hi])
+        if state != "continue":
+            break
+    verdict, msg = _slope_verdict(sc, sf, a_look)
+    tt = _target_text(rule.target)
+    bound_txt = {"at_most": f"upper bound {b_hi:.3f}", "at_least": f"lower bound {b_lo:.3f}",
+                 "equal": f"bounds [{b_lo:.3f}, {b_hi:.3f}]"}[sc.relation]
+    conf = f"{1 - rule.beta / len(looks):.4g}"
+    after = f"after {n} of at most {looks[-1]} trials per grid point (look {batches} of {len(looks)})"
+    if state == "pass":
+        msg += (f"; the {conf} {bound_txt} excludes exponent errors >= {excl:.3g} (target {tt}) {after}")
+    elif state == "inconclusive":
+        verdict = "inconclusive"
+        msg += (f": the {conf} {bound_txt} does not exclude an exponent error of {tt} (only >= {excl:.3g}) "
+                f"{after}; use a larger profile (scaling_max_trials) or a wider grid"
+                + (f" (the fitted slope itself lies {abs(sf.slope - e):.3g} from the claimed exponent)"
+                   if abs(sf.slope - e) > rule.target / 2 else ""))
+    z_fail = float(stats.t.ppf(1 - a_look / 2, sf.df)) if math.isfinite(sf.se) else math.inf
+    fail_dev = tol + (z_fail + float(stats.t.ppf(rule.power_target, sf.df))) * sf.se
+    out = {"verdict": verdict, "message": msg, "sf": sf, "fit": fit, "n": n, "batches": batches,
+           "alpha_ci": a_look}
+    out["info"] = dict(decision="anytime", detectable_deviation=float(excl), detectable_excess=float(excl - tol),
+                       fail_deviation=float(fail_dev), power=rule.power_target, exponent_target=rule.target,
+                       trials_budget=looks[-1], looks=looks, confidence_bound=[float(b_lo), float(b_hi)],
+                       bound_level=1 - rule.beta / len(looks), trajectory=traj)
+    return out
+
+
 def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, K: int, device, dtype,
                  alpha_ex: float, reps: int, executor=None) -> dict:
     """Scaling ``i`` of ``claim``: sweep ``sc.param`` over its grid (other parameters at the base),
@@ -516,11 +649,21 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
     bootstrap-SE t interval (:func:`claims._stats.slope_fit`), and decide (see
     :class:`claims.Scaling`): ``ok`` / ``fail`` / ``loose`` / ``report`` / ``inconclusive`` / ``error``.
 
-    **Power.** A gated scaling (``at_most`` / ``at_least`` / ``equal``) records
-    ``detectable_deviation``: the smallest error of the claimed exponent (true exponent past the
-    claimed one, tolerance included) it fails with probability >= ``power`` =
-    ``profile.power_target`` (:func:`claims._stats.slope_detectable_deviation`; an approximation:
-    shift model, t law of the studentised slope).
+    **Anytime rule** (``profile.decision == "anytime"``, the quick and ci default): a gated
+    scaling (``at_most`` / ``at_least`` / ``equal``) is decided by
+    :class:`claims._sequential.ScalingRule` (:func:`_scaling_looks_anytime`): looks at
+    ``profile.scaling_batch`` trials per grid point, doubling up to
+    ``profile.scaling_trials_budget``; fail at a look's ``1 - alpha_ex/J`` interval, pass when
+    the ``power_target`` bound excludes an exponent error of ``exponent_target``, else
+    inconclusive at the budget. ``detectable_deviation`` is then the exponent error the final
+    bound excludes (``<= exponent_target`` for every pass). What follows is the fixed rule
+    (:func:`_scaling_looks_fixed`); ``report`` scalings always use it (K trials, no test).
+
+    **Power.** A gated scaling records ``detectable_deviation``: the smallest error of the
+    claimed exponent (true exponent past the claimed one, tolerance included) it fails with
+    probability >= ``power`` = ``profile.power_target``
+    (:func:`claims._stats.slope_detectable_deviation`; an approximation: shift model, t law of
+    the studentised slope).
 
     **Sequential sizing** (a variance-based sample-size re-estimation, the "internal pilot" of
     Wittes & Brittain 1990, Stein's two-stage idea): while ``detectable_deviation >
@@ -575,74 +718,24 @@ def _run_scaling(claim: Claim, i: int, sc, ranges, profile: Profile, seed: int, 
         pt[sc.param] = g
         pts.append(pt)
     gated = sc.relation != "report"
-    e, tol = sc.exponent, sc.tolerance
-    target, power = profile.exponent_target, profile.power_target
-    budget = max(K, profile.scaling_trials_budget) if gated else K
-    grow = gated and tol < target          # the tolerance alone past the target: no trials can reach it
     xs = np.array(keep, float)
     parts: list[list[dict]] = [[] for _ in pts]   # per grid point, the result of each batch
-    n = batches = 0
-    dd = None
-    while True:
-        k = min(K, budget - n)
-        err = _scaling_batch(claim, pts, [_scaling_seed(seed, i, j, batches) for j in range(len(pts))], k,
-                             device, dtype, profile, executor, parts)
-        if err is not None:
-            info.update(err)
-            return info
-        fit = _scaling_series(claim, sc, pts, parts)
-        if "verdict" in fit:
-            info.update(fit)
-            return info
-        ys, zeros_dropped = fit["ys"], fit["zeros_dropped"]
-        rng = np.random.default_rng(_bootstrap_seed(seed, i, batches))
-        n, batches = n + k, batches + 1
-        sf = _stats.slope_fit(xs, ys, alpha_ex, reps, rng)
-        slope, lo, hi = sf.slope, sf.lo, sf.hi
-        if gated:
-            dd = _stats.slope_detectable_deviation(slope, sf.slopes, sc.relation, tol, alpha_ex, power, sf.df)
-        # the stopping rule: the spread only (dd), never the slope's position
-        if not grow or dd <= target or n >= budget:
-            break
-    verdict, msg = "ok", ""
-    rng_txt = f"slope {slope:.3f}, {100 * (1 - alpha_ex):.2f}% CI [{lo:.3f}, {hi:.3f}]"
-    if sc.relation == "at_most":
-        if lo > e + tol:
-            verdict, msg = "fail", f"{rng_txt} lies above the claimed exponent {e:g} (+{tol:g})"
-        elif hi < e:
-            verdict, msg = "loose", f"{rng_txt} lies below the claimed exponent {e:g}: the bound is loose"
-    elif sc.relation == "at_least":
-        if hi < e - tol:
-            verdict, msg = "fail", f"{rng_txt} lies below the claimed exponent {e:g} (-{tol:g})"
-        elif lo > e:
-            verdict, msg = "loose", f"{rng_txt} lies above the claimed exponent {e:g}: the bound is loose"
-    elif sc.relation == "equal":
-        if e + tol < lo or e - tol > hi:
-            verdict, msg = "fail", f"{rng_txt} excludes the claimed exponent {e:g} ± {tol:g}"
-    else:
-        verdict = "report"
-    if not msg:
-        msg = f"{rng_txt}; claimed {sc.relation} {e:g}"
-    if gated:
-        tt = _target_text(target)
-        per_batch = f" ({batches} batches of up to {K})" if batches > 1 else ""
-        if profile.exponent_gate == "gate" and dd > target and verdict not in ("fail", "loose"):
-            verdict = "inconclusive"
-            msg += (f": detects only exponent deviations >= {dd:.3g} with probability {power:g}, target {tt}, "
-                    f"after {n} of at most {budget} trials per grid point{per_batch}"
-                    + (f"; the tolerance alone ({tol:g}) is not below the target" if not tol < target else
-                       "; use a larger profile (scaling_max_trials) or a wider grid"))
-        elif verdict != "fail":
-            msg += f"; detects deviations >= {dd:.3g} (target {tt})" + (
-                f" with {n} trials per grid point{per_batch}" if batches > 1 else "")
-    info.update(verdict=verdict, message=msg, slope=slope, ci=[lo, hi], ci_level=1 - alpha_ex,
+    rule = profile.scaling_rule() if gated else None
+    loop = _scaling_looks_anytime if rule is not None else _scaling_looks_fixed
+    out = loop(claim, i, sc, pts, parts, xs, profile, seed, K, device, dtype, alpha_ex, reps, executor, rule)
+    if "verdict" in out and "fit" not in out:
+        info.update(out)
+        return info
+    verdict, msg, sf, fit, n, batches = (out[k] for k in ("verdict", "message", "sf", "fit", "n", "batches"))
+    slope, lo, hi = sf.slope, sf.lo, sf.hi
+    ys, zeros_dropped = fit["ys"], fit["zeros_dropped"]
+    alpha_ci = out.get("alpha_ci", alpha_ex)
+    info.update(verdict=verdict, message=msg, slope=slope, ci=[lo, hi], ci_level=1 - alpha_ci,
                 se=sf.se, df=sf.df if math.isfinite(sf.df) else None,
                 trials=n, batches=batches, bootstrap_reps=reps, max_ratio=float(max(fit["ratios"])),
                 means=[float(np.exp(np.log(y).mean())) for y in ys],
                 values=[[float(v) for v in y] for y in ys])
-    if gated:
-        info.update(detectable_deviation=float(dd), detectable_excess=float(dd - tol), power=power,
-                    exponent_target=target, trials_budget=budget)
+    info.update(out.get("info", {}))
     if fit["limits"]:
         info["limits"] = fit["limits"]
     if sc.zeros == "drop":
@@ -1272,9 +1365,10 @@ def _rule_text(plan: CheckPlan, prof: Profile, fail_power: float | None) -> str:
         f"under optional stopping). A pass states that violation rates >= {prof.max_detectable_rate:g} are passed "
         f"with probability <= {1 - prof.power_target:g} per example; such a rate fails within the budget with "
         f"probability {fail_power if fail_power is not None else float('nan'):.3g}. "
-        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, slope +/- t(1-alpha_ex/2, "
-        f"Satterthwaite df) x bootstrap SE ({reps} reps, trials resampled within grid points, K/(K-1) corrected), "
-        f"K={K} trials per grid point."
+        f"Scalings: OLS slope of log(series) on log(param) over all (grid, trial) pairs, bootstrap SE ({reps} reps, "
+        f"trials resampled within grid points, K/(K-1) corrected), Satterthwaite df; gated ones by the "
+        + (prof.scaling_rule().describe(alpha_ex) if prof.scaling_rule() is not None else "fixed rule")
+        + f" (claim-level union bound over looks, examples and scalings); report-only ones at K={K}."
     )
 
 

@@ -53,7 +53,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator
 
 __all__ = ["InProcessExecutor", "KillablePool", "HardTimeLimit", "open_executor", "parse_scheduler", "resolve_auto",
-           "usable_cpus", "torch_threads", "SCHEDULER_HELP", "SchedulerError", "submit_with_limit",
+           "usable_cpus", "torch_threads", "local_pool_threads", "SCHEDULER_HELP", "SchedulerError", "submit_with_limit",
            "enforces_limits", "kill_grace_s"]
 
 SCHEDULER_HELP = ("'inprocess' (default), 'auto' (a process per core on a multi-core CPU), 'processes[:N]' "
@@ -84,6 +84,21 @@ def resolve_auto(device: str = "cpu", cpus: int | None = None) -> tuple[str, int
         return "inprocess", None
     workers = min(cpus, 8)
     return f"processes:{workers}", max(1, cpus // workers)
+
+
+def local_pool_threads(spec: str | None, device: str = "cpu", cpus: int | None = None) -> int | None:
+    """Torch threads per worker for a local pool spec on a CPU device: ``max(1, cpus // N)`` for
+    ``processes:N`` / ``dask-local:N`` (N defaults as in :func:`parse_scheduler`);
+    ``None`` (leave torch's count alone) for anything else: in-process, a remote scheduler, a
+    GPU device, or an invalid spec (which :func:`open_executor` then refuses)."""
+    if not isinstance(spec, str) or not str(device).startswith("cpu"):
+        return None
+    m = _SPEC_RE.match(spec.strip())
+    if not m or m.group(1) not in ("processes", "dask-local"):
+        return None
+    cpus = usable_cpus() if cpus is None else int(cpus)
+    workers = int(m.group(2)) if m.group(2) else max(1, min(4, os.cpu_count() or 1))
+    return max(1, cpus // max(1, workers))
 
 
 @contextlib.contextmanager

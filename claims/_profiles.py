@@ -158,8 +158,28 @@ class Profile:
 
     @property
     def scaling_trials_budget(self) -> int:
-        """Trials per grid point a gated scaling may grow to (``scaling_max_trials``, default ``trials``)."""
-        return int(self.scaling_max_trials) if self.scaling_max_trials is not None else self.trials
+        """Trials per grid point a gated scaling may grow to (``scaling_max_trials``; default
+        ``trials`` under the fixed rule, ``anytime_max_trials`` under the anytime rule)."""
+        if self.scaling_max_trials is not None:
+            return int(self.scaling_max_trials)
+        return self.anytime_max_trials if self.decision == "anytime" else self.trials
+
+    @property
+    def scaling_batch(self) -> int:
+        """Trials per grid point at a gated scaling's first look under the anytime rule:
+        ``min(trials, max(8, anytime_batch))`` (at least 2: the fit needs a spread)."""
+        return max(2, min(self.trials, max(8, self.anytime_batch)))
+
+    def scaling_rule(self):
+        """The :class:`claims._sequential.ScalingRule` gated scalings are decided with under the
+        anytime rule (looks at ``scaling_batch`` trials per grid point, doubling up to
+        ``scaling_trials_budget``); ``None`` under the fixed rule."""
+        from ._sequential import ScalingRule
+
+        if self.decision != "anytime":
+            return None
+        return ScalingRule(batch=self.scaling_batch, max_trials=max(self.scaling_batch, self.scaling_trials_budget),
+                           target=self.exponent_target, power_target=self.power_target)
 
     @property
     def anytime_batch(self) -> int:
@@ -236,12 +256,13 @@ PROFILES: dict[str, Profile] = {
         "quick", max_examples=3, trials=8,
         limits={"width": 512, "depth": 8, "n": 16, "seq_len": 8, "steps": 200},
         time_budget_s=20.0, max_shrinks=8, decision="anytime", batch=4, max_trials=32, alpha_suite=0.01,
+        scaling_max_trials=64, exponent_target=0.25,
     ),
     "ci": Profile(
         "ci", max_examples=4, trials=16,
         limits={"width": 1024, "depth": 8, "n": 16, "seq_len": 10, "steps": 400},
         time_budget_s=90.0, max_shrinks=20, derandomize=True, decision="anytime", batch=8, max_trials=32,
-        alpha_suite=0.01,
+        alpha_suite=0.01, scaling_max_trials=64,
     ),
     "thorough": Profile(
         "thorough", max_examples=20, trials=64,

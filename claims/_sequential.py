@@ -73,6 +73,7 @@ __all__ = [
     "ExampleTest",
     "FixedDecision",
     "AnytimeDecision",
+    "ScalingRule",
     "fail_probability",
     "trials_for_power",
     "bonferroni_alpha",
@@ -331,6 +332,116 @@ class AnytimeDecision:
                 f"inconclusive at the budget (Ville's inequality: false-fail <= alpha_ex at any stopping time)")
 
 
+@dataclasses.dataclass(frozen=True)
+class ScalingRule:
+    """The anytime rule for a gated exponent check (a scaling with relation ``at_most``,
+    ``at_least`` or ``equal``): a three-outcome sequential test of the log-log slope.
+
+    Looks: ``batch`` trials at every grid point, then doubling (``batch``, ``2 batch``,
+    ``4 batch``, ... trials per grid point, the last one ``max_trials``); ``J`` looks in all.
+    At each look the slope ``s`` is refitted with its bootstrap standard error ``se`` and
+    Satterthwaite ``df`` (:func:`claims._stats.slope_fit`) and:
+
+    * **fail** when the two-sided ``1 - alpha/J`` interval ``s -/+ t(1 - alpha/(2J), df) se``
+      lies past the claimed exponent plus its tolerance (``at_most``: ``lo > e + tol``;
+      ``at_least``: ``hi < e - tol``; ``equal``: either).  Each look's test has level
+      ``alpha/J`` (approximately: the t law of the studentised slope), so a true exponent
+      fails at some look with probability ``<= alpha`` (union bound over the J looks) however
+      the stopping is done; stopping for pass only removes fail events.
+    * **pass** when the one-sided ``1 - beta/J`` confidence bound (``beta = 1 -
+      power_target``) ``s + t(1 - beta/J, df) se`` lies at or below ``e + target``
+      (``at_most``; ``at_least``: ``s - t se >= e - target``; ``equal``: both).  A true
+      exponent that misses the claim by ``target`` or more on the violating side is passed at
+      a given look with probability ``<= beta/J``, so at any look with probability ``<=
+      beta``: every pass states that an exponent error of ``target`` (the profile's
+      ``exponent_target``, 1/6) would not have passed with probability ``>= power_target``.
+    * **inconclusive** when neither happened by ``max_trials``.
+
+    This is the exponent analogue of :class:`AnytimeDecision` (fail on strong evidence at the
+    claim's level, pass when a confidence bound excludes the deviation the profile must
+    detect), with Bonferroni over a fixed, small number of looks in place of a confidence
+    sequence (the slope's bootstrap-t bound has no closed-form mixture; Jennison & Turnbull
+    2000, "Group sequential methods", ch. 2 on repeated significance tests).  The tolerance
+    (a finite-width allowance for pre-asymptotic curvature, per claim) widens only the fail
+    side: a pass must still exclude ``e + target``.
+    """
+
+    batch: int
+    max_trials: int
+    target: float = 1 / 6
+    power_target: float = 0.9
+
+    def __post_init__(self):
+        if int(self.batch) < 2:
+            raise ValueError(f"a scaling batch needs >= 2 trials per grid point (a spread), got {self.batch!r}")
+        if int(self.max_trials) < int(self.batch):
+            raise ValueError(f"max_trials ({self.max_trials}) must be >= batch ({self.batch})")
+        if not (math.isfinite(self.target) and self.target > 0):
+            raise ValueError(f"target (the exponent error a pass must exclude) must be > 0, got {self.target!r}")
+        if not (0.0 < self.power_target < 1.0):
+            raise ValueError(f"power_target must lie in (0, 1), got {self.power_target!r}")
+
+    @property
+    def looks(self) -> list[int]:
+        """Trials per grid point at each look: ``batch``, doubling, capped at ``max_trials``."""
+        out, n = [], int(self.batch)
+        while n < self.max_trials:
+            out.append(n)
+            n *= 2
+        return out + [int(self.max_trials)]
+
+    @property
+    def beta(self) -> float:
+        return 1.0 - self.power_target
+
+    def fail_alpha(self, alpha: float) -> float:
+        """Level of each look's fail test (two-sided interval at ``1 - alpha/J``)."""
+        return alpha / len(self.looks)
+
+    def bound_quantile(self, df: float) -> float:
+        """``t(1 - beta/J, df)``: the multiplier of ``se`` in a look's pass bound."""
+        return float(stats.t.ppf(1.0 - self.beta / len(self.looks), df))
+
+    def decide(self, relation: str, exponent: float, tolerance: float, slope: float, lo: float, hi: float,
+               se: float, df: float, last: bool) -> tuple[str, float, float, float]:
+        """One look: ``(state, bound_lo, bound_hi, excluded)``.
+
+        ``lo``/``hi``: the look's fail interval (level ``fail_alpha``); ``state`` is ``"fail"``,
+        ``"pass"``, ``"inconclusive"`` (``last`` look, undecided) or ``"continue"``;
+        ``bound_lo``/``bound_hi`` the pass bounds ``s -/+ t(1 - beta/J, df) se``; ``excluded``
+        the smallest exponent error on the violating side the bound excludes (``>= 0``; a pass
+        has ``excluded <= target``).
+        """
+        if relation not in _stats.SLOPE_RELATIONS:
+            raise ValueError(f"relation must be one of {_stats.SLOPE_RELATIONS}, got {relation!r}")
+        if math.isfinite(se) and math.isfinite(slope):
+            q = self.bound_quantile(df) if se > 0 else 0.0
+            b_lo, b_hi = slope - q * se, slope + q * se
+        else:
+            b_lo, b_hi = -math.inf, math.inf
+        e, tol = exponent, tolerance
+        up = max(0.0, b_hi - e)          # at_most: exponents >= e + up are excluded
+        down = max(0.0, e - b_lo)        # at_least: exponents <= e - down are excluded
+        if relation == "at_most":
+            failed, excluded = lo > e + tol, up
+        elif relation == "at_least":
+            failed, excluded = hi < e - tol, down
+        else:
+            failed, excluded = (lo > e + tol or hi < e - tol), max(up, down)
+        if failed:
+            return "fail", b_lo, b_hi, excluded
+        if excluded <= self.target:
+            return "pass", b_lo, b_hi, excluded
+        return ("inconclusive" if last else "continue"), b_lo, b_hi, excluded
+
+    def describe(self, alpha: float) -> str:
+        lk = self.looks
+        return (f"anytime exponent test: looks at {', '.join(map(str, lk))} trials per grid point; fail when the "
+                f"1-alpha_ex/{len(lk)} interval lies past the claimed exponent (+ tolerance); pass when the "
+                f"{1 - self.beta / len(lk):.4g} one-sided bound excludes an exponent error of {self.target:.3g} "
+                f"(an error that large passes with probability <= {self.beta:g}); inconclusive at the budget")
+
+
 def fail_probability(p0: float, p: float, alpha: float, batch: int, max_trials: int,
                      p_det: float | None = None, beta: float = 0.1) -> float:
     """Exact probability that the anytime rule fails a stream of violation rate ``p``.
@@ -405,7 +516,10 @@ def suite_contract(profile, n_claims: int, alpha_suite: float | None = None):
         "decision": profile.decision,
         "stopping": (f"anytime: batches of {profile.anytime_batch} trials, at most {profile.anytime_max_trials} per "
                      f"example (mixture e-value >= 1/alpha_ex: fail; confidence sequence < "
-                     f"{profile.max_detectable_rate:g}: pass)" if profile.decision == "anytime"
+                     f"{profile.max_detectable_rate:g}: pass); gated scalings at "
+                     f"{'/'.join(map(str, profile.scaling_rule().looks))} trials per grid point (pass when the "
+                     f"{profile.power_target:g} bound excludes an exponent error of {profile.exponent_target:.3g})"
+                     if profile.decision == "anytime"
                      else f"fixed: {profile.trials} trials per example, exact binomial test"),
     }
 

@@ -202,14 +202,18 @@ def _detects(s: dict, relation) -> str:
     if v is None or v < 0:
         return ""
     sign = {"at_most": "+", "at_least": "−"}.get(relation, "±")
-    return f"detects {sign}{_n(v, 2) if math.isfinite(v) else '∞'}"
+    val = _n(v, 2) if math.isfinite(v) else '∞'
+    if s.get("decision") == "anytime":   # the anytime rule's bound: errors beyond it are ruled out
+        return f"rules out {sign}{val}"
+    return f"detects {sign}{val}"
 
 
 def _scal_msg(s: dict) -> str:
     """A sweep's line: its message, plus the deviation it detects unless the message says it."""
     msg = _s(s.get("message"))
     det = _detects(s, s.get("relation"))
-    return f"{_s(s.get('param'))}: {msg}" + (f" · {det}" if det and "detect" not in msg.lower() else "")
+    said = "detect" in msg.lower() or "exclude" in msg.lower()
+    return f"{_s(s.get('param'))}: {msg}" + (f" · {det}" if det and not said else "")
 
 
 def _exponents(r: dict) -> list[dict]:
@@ -240,7 +244,10 @@ def _exponents(r: dict) -> list[dict]:
         if det:
             pw = _n(_f(s.get("power")) or _f(_get(r, "stats", "power_target")) or 0.9)   # the sweep's own, if recorded
             short += f" · {det}"
-            long += f"; {det} (the smallest exponent error this sweep detects with probability ≥ {pw})"
+            long += (f"; {det} (the {_n(_f(s.get('bound_level')) or 0, 4)} bound: an exponent error of "
+                     f"{_n(_f(s.get('exponent_target')) or 1 / 6, 3)} or more passes with probability ≤ "
+                     f"{_n(1 - (_f(s.get('power')) or 0.9))})" if s.get("decision") == "anytime" else
+                     f"; {det} (the smallest exponent error this sweep detects with probability ≥ {pw})")
         rows.append({"param": param, "short": short, "long": long, "slope": slope, "ci": s.get("ci"),
                      "claimed": claimed, "verdict": verdict, "detects": det})
     return rows

@@ -326,7 +326,7 @@ def measure_b1_forward(point, ctx):
             "b1b": math.sqrt(m) * dg.amax(dim=(1, 2)), "b1b_dev": dg.amax(dim=(1, 2)),
             "b1c": math.sqrt(m) * torch.maximum(torch.maximum(Wh, Ax), gi), "b1c_Wh": math.sqrt(m) * Wh,
             "b1c_Ax": math.sqrt(m) * Ax, "b1c_g": math.sqrt(m) * gi,
-            "b1d": q_d, "b1h": outn,
+            "b1d": q_d, "b1h": outn, "b1h_per_log_m": outn / math.log(m),
             "b1a_last_step_over_first": (dh[:, -1].amax(-1) / dh[:, 0].amax(-1).clamp_min(1e-12))}
 
 

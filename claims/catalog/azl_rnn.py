@@ -199,8 +199,17 @@ _b1("AZL-RNN/B.1g", "rows of Back_{i->j} are long: ||e_r^T Back|| >= Omega(sqrt(
 
 _b1("AZL-RNN/B.1h", "output magnitude ||B h_l|| <= O(rho)", "Lemma B.1(h)", r"\|Bh_l\|\le O(\rho)",
     "b1h", Bound("upper", lambda p: 1.0, 6.4, provenance=_cal(3.19, 2, "L=10"), shape_tex="1"),
-    scalings=(Scaling("m", 0.0, "at_most", M_GRID, base=B1_BASE, tolerance=0.15),),
-    notes="values = max_{l, samples} ||B h_l|| ([D] ~ ||h_l|| ~ 1).")
+    scalings=(Scaling("m", 0.0, "at_most", M_GRID, base=B1_BASE, series="b1h_per_log_m", tolerance=0.15,
+                      note="||B h_l|| / log m: the bound O(rho) has rho = 100 L d log m (short version, notation before Sec. 5)"),
+              Scaling("m", 0.0, "report", M_GRID, base=B1_BASE,
+                      note="the raw ||B h_l|| (no log m): stronger than the paper's O(rho); reported only")),
+    notes=("values = max_{l, samples} ||B h_l|| ([D] ~ ||h_l|| ~ 1). The m-exponent is tested on ||B h_l|| / log m "
+           "because the paper's O(rho) carries rho = 100 L d log m (allen-zhu-li-rnn-generalization-short.txt, "
+           "the definition of rho): a log m growth is allowed. Until 2026-12-05 the raw ||B h_l|| was tested "
+           "(at_most 0, tolerance 0.15), stronger than the paper; under the anytime exponent rule its ci slope "
+           "0.080 (64 trials per grid point, seed 0) could not be told from m^{1/6} (0.975 bound 0.174), which a "
+           "log m factor explains (d log log m / d log m = 1/log m = 0.16 at m = 512). The raw series stays as "
+           "a report-only scaling."))
 
 _b1("AZL-RNN/B.1i", "intermediate spectral norm ||D_{l2} W ... D_{l1} W||_2 <= O(L^3)", "Lemma B.1(i)",
     r"\|D_{l_2}W\cdots D_{l_1}W\|_2\le O(L^3)",
