@@ -60,12 +60,17 @@ class Profile:
     ``equal``): each states ``detectable_deviation``, the smallest error of the claimed exponent
     it detects with probability >= ``power_target``
     (:func:`claims._stats.slope_detectable_deviation`). ``exponent_target``: the deviation the
-    profile wants detected (default 1/6). ``scaling_max_trials``: trials per grid point a
-    scaling may grow to — batches of ``trials`` more at every grid point, new seeds, while the
-    detectable deviation exceeds ``exponent_target`` (``None``: ``trials``, one batch, no
-    growth). ``exponent_gate``: ``"report"`` (the deviation is stated in the message, the
-    verdict is unchanged) or ``"gate"`` (a scaling that did not fail and still cannot detect
-    ``exponent_target`` at its budget is ``inconclusive``).
+    profile wants detected (default 1/6). Under ``decision="anytime"`` a gated scaling is
+    decided by :class:`claims._sequential.ScalingRule` (:meth:`scaling_rule`): looks at
+    ``scaling_batch`` trials per grid point, doubling up to ``scaling_trials_budget``
+    (``scaling_max_trials``, default ``max_trials``); it passes only when its confidence bound
+    excludes an exponent error of ``exponent_target``, else fails or is inconclusive
+    (``exponent_gate`` is not used). Under the fixed rule: ``scaling_max_trials`` is the
+    trials per grid point a scaling may grow to — batches of ``trials`` more at every grid
+    point, new seeds, while the detectable deviation exceeds ``exponent_target`` (``None``:
+    ``trials``, one batch, no growth); ``exponent_gate``: ``"report"`` (the deviation is
+    stated in the message, the verdict is unchanged) or ``"gate"`` (a scaling that did not
+    fail and still cannot detect ``exponent_target`` at its budget is ``inconclusive``).
 
     ``alpha_suite``: the suite-level false-fail rate a run of N claims is designed for
     (:func:`claims._sequential.suite_contract`): each claim of the run is checked at
@@ -251,6 +256,10 @@ class Profile:
 # crit) under ci's fixed K = 16 (a single example detects 0.565 with probability 0.9) and far less
 # under quick's K = 8 (0.76); a clean example stops after one batch (ci: 8 of 32 trials).
 # thorough keeps the fixed rule: its K = 64 has the power at 0.01/N, and a GPU wants whole batches.
+# Gated scalings under quick and ci: the anytime exponent test (claims._sequential.ScalingRule) at
+# 8, 16, 32, 64 trials per grid point; a pass excludes an exponent error of exponent_target with
+# confidence 0.9: 1/6 under ci (the gate), 1/4 under quick (its widths <= 512 cannot resolve 1/6
+# on two- or three-point grids; README "Exponent checks").
 PROFILES: dict[str, Profile] = {
     "quick": Profile(
         "quick", max_examples=3, trials=8,

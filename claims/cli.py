@@ -13,7 +13,8 @@ Subcommands::
                rewritten atomically after every claim ("complete": false until the
                end); Ctrl-C / SIGTERM leave it valid and incomplete, and --resume
                skips the claims it already holds. Exit 1 if any claim fails or
-               errors, 130 / 143 when interrupted by SIGINT / SIGTERM. --autosave
+               errors (with --strict: or is inconclusive), 130 / 143 when
+               interrupted by SIGINT / SIGTERM. --autosave
                keeps a completed run's results in .claims/NNNN_<commit>_<time>.json
     history    [-k SUBSTR] [--storage .claims] [--margin-shrink 1.5] [--json]
                per claim, verdict, tightness, margin and fitted exponents across
@@ -98,6 +99,10 @@ def _robust_opts(p: argparse.ArgumentParser) -> None:
                    help="keep the finished claims of an interrupted run's --json file and run only the rest")
     p.add_argument("--time-report", type=int, default=10, metavar="N",
                    help="list the N slowest claims at the end (0: none)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 also when a claim is inconclusive (a gate that must catch what a pass promises "
+                        "to rule out: an anytime pass excludes a violation rate of 0.5 and an exponent error of "
+                        "1/6 under ci, and a claim wrong by that much fails or is inconclusive)")
 
 
 def _alpha_opt(p: argparse.ArgumentParser) -> None:
@@ -385,6 +390,9 @@ def _cmd_run(args, json_default=None) -> tuple[int, str | None]:
                                            extra={"run": _run_info(prof, args.device, args.dtype, args.seed,
                                                                    [c.id for c in selected], spec)}))
         say(f"run saved to {saved} (ovpcheck history --storage {args.storage})")
+    if getattr(args, "strict", False) and counts["inconclusive"]:
+        say(f"--strict: {counts['inconclusive']} inconclusive claim(s) turn the run red")
+        return 1, json_path
     return (1 if out.bad else 0), json_path
 
 

@@ -235,7 +235,8 @@ def _exponents(r: dict) -> list[dict]:
         param = _s(s.get("param"))
         short = f"{param}: {_n(slope, 3)} {_ci(s.get('ci'))} vs {claim_txt}"
         lvl = _f(s.get("ci_level"))
-        long = (f"fitted slope {_n(slope, 4)}, {('%.4g%% ' % (100 * lvl)) if lvl else ''}CI {_ci(s.get('ci'), 4)}; "
+        lvl_txt = ("" if not lvl else f"1 − {1 - lvl:.2g} " if 1 - lvl < 1e-3 else "%.4g%% " % (100 * lvl))
+        long = (f"fitted slope {_n(slope, 4)}, {lvl_txt}CI {_ci(s.get('ci'), 4)}; "
                 f"claimed {claim_txt}" + (f" — {verdict}" if verdict else ""))
         if slope is None and s.get("message"):
             long = f"{_s(s.get('message'))}" + (f" — {verdict}" if verdict else "")
@@ -321,6 +322,46 @@ def _scaling_plot(r: dict, s: dict, unit: str) -> dict | None:
     msg = s.get("message") or ""
     return {"svg": Markup(svg), "caption": f"{unit}: measured {series} vs {param} on log-log axes; "
             f"fitted line with its slope confidence band; {msg}"}
+
+
+def _exponent_trajectory_plot(s: dict, unit: str) -> dict | None:
+    """The anytime exponent test's looks (``s["trajectory"]``: ``[trials, slope, ci_lo, ci_hi,
+    bound_lo, bound_hi]`` per look): the fitted slope, its fail interval (band) and its pass bound
+    against the trials per grid point, with the claimed exponent, claimed + tolerance (fail side)
+    and claimed ± the target (what a pass must exclude) as reference lines."""
+    tr = [t for t in (s.get("trajectory") or []) if isinstance(t, list) and len(t) == 6]
+    if s.get("decision") != "anytime" or not tr:
+        return None
+    rel = s.get("relation")
+    e, tol, tgt = _f(s.get("exponent")), _f(s.get("tolerance")) or 0.0, _f(s.get("exponent_target"))
+    if e is None or tgt is None:
+        return None
+    xs = [_f(t[0]) for t in tr]
+    side = {"at_most": 1, "at_least": -1}.get(rel)
+    layers = [{"kind": "band", "x": xs, "ylo": [_f(t[2]) for t in tr], "yhi": [_f(t[3]) for t in tr],
+               "color": "#1f77b4", "label": f"fail interval ({_n(_f(s.get('ci_level')) or 0, 6)})"},
+              {"kind": "line", "x": xs, "y": [_f(t[1]) for t in tr], "color": "#1f77b4", "label": "fitted slope"}]
+    for k, lab in ((5, "upper"), (4, "lower")):
+        if side in (None, 1 if k == 5 else -1):
+            layers.append({"kind": "line", "x": xs, "y": [_f(t[k]) for t in tr], "color": "#2ca02c", "dash": "4 2",
+                           "label": f"pass bound, {lab} ({_n(_f(s.get('bound_level')) or 0, 4)})"})
+    layers.append({"kind": "points", "x": xs, "y": [_f(t[1]) for t in tr], "color": "#08306b"})
+    hl = [{"y": e, "label": f"claimed {_n(e)}", "color": "#d62728"}]
+    for sg in ((side,) if side else (1, -1)):
+        hl.append({"y": e + sg * tgt, "label": f"claimed {'+' if sg > 0 else '−'} target {_n(tgt, 3)} (a pass "
+                   f"excludes it)", "color": "#9467bd"})
+        if tol:
+            hl.append({"y": e + sg * tol, "label": f"claimed {'+' if sg > 0 else '−'} tolerance {_n(tol)} (fail side)",
+                       "color": "#ff7f0e"})
+    param = _s(s.get("param"))
+    svg = xy_plot(layers, hlines=hl, xlog=True, ylog=False, xlabel="trials per grid point (log scale)",
+                  ylabel="exponent", title=f"Exponent test in {param}: {len(tr)} look{'s' if len(tr) != 1 else ''}",
+                  aria=f"anytime exponent test in {param}")
+    if not svg:
+        return None
+    return {"svg": Markup(svg), "caption": (f"{unit}: the anytime exponent test at each look (trials per grid point "
+            f"{', '.join(_n(x) for x in xs)} of {_n(_f(s.get('trials_budget')))}): fail when the band clears the "
+            f"tolerance line, pass when the green bound clears claimed ± target; verdict {_s(s.get('verdict'))}.")}
 
 
 def _limit_plots(s: dict, unit: str) -> list[dict]:
@@ -761,6 +802,12 @@ def _claim_view(r: dict, idx: int) -> dict:
     for k, s in enumerate(r.get("scalings") or []):
         if isinstance(s, dict):
             p = _scaling_plot(r, s, f"Sweep {k + 1}")
+            if p:
+                plots.append(p)
+            try:
+                p = _exponent_trajectory_plot(s, f"Sweep {k + 1}")
+            except Exception:  # an optional field: never break the page
+                p = None
             if p:
                 plots.append(p)
             plots.extend(_limit_plots(s, f"Sweep {k + 1}"))

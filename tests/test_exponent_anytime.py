@@ -217,3 +217,19 @@ def test_shipped_profiles_use_the_rule():
     assert ci.scaling_rule().target == TARGET and quick.scaling_rule().target == 0.25   # the gate: 1/6
     assert claims.get_profile("thorough").scaling_rule() is None      # fixed: K = 64, one look
     assert GRID == (1e-3, 1e-2, 1e-1)
+
+
+NOISY = _claim(beta=0.5, sigma=8.0)   # no budget settles this sweep: inconclusive under quick
+
+
+def test_cli_strict_turns_an_inconclusive_run_red(tmp_path, capsys):
+    """``ovpcheck run --strict``: an inconclusive claim exits 1 (a gate that must catch what passes
+    promise to rule out); without it the run exits 0 (only fail and error are red)."""
+    from claims.cli import main
+
+    args = ["run", "--claim", "tests/test_exponent_anytime.py:NOISY", "--profile", "quick",
+            "--json", str(tmp_path / "r.json"), "--time-report", "0"]
+    assert main(args) == 0
+    assert claims.read_results(tmp_path / "r.json")["results"][0].verdict == "inconclusive"
+    assert main(args + ["--strict"]) == 1
+    assert "--strict: 1 inconclusive claim(s) turn the run red" in capsys.readouterr().err

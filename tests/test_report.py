@@ -602,6 +602,32 @@ def test_scaling_detectable_deviation_shown(relation, sign):
     assert "detects" not in report.build_html(doc)
 
 
+def test_anytime_exponent_test_shows_its_bound_and_looks():
+    """A sweep decided by the anytime exponent test says what its bound rules out, and draws its looks
+    (slope, fail band, pass bound vs trials per grid point) with the claimed exponent, claimed +
+    target and claimed + tolerance as reference lines; a malformed trajectory draws nothing."""
+    doc = make_results()
+    r = doc["results"][1]
+    sc = r["scalings"][0]
+    sc.update(relation="at_most", exponent=2 / 3, tolerance=0.1, decision="anytime", detectable_deviation=0.094,
+              exponent_target=1 / 6, power=0.9, bound_level=0.975, ci_level=1 - 2.5e-6, trials_budget=64,
+              trajectory=[[8, 0.80, 0.2, 1.4, 0.5, 1.1], [16, 0.70, 0.4, 1.0, 0.58, 0.82],
+                          [32, 0.66, 0.5, 0.82, 0.60, 0.76]], verdict="ok", message="slope 0.66")
+    sec = _section(report.build_html(doc), r["claim_id"])
+    assert "rules out +0.094" in sec and "an exponent error of 0.167 or more passes with probability ≤ 0.1" in sec
+    assert "1 − 2.5e-06 CI" in sec                             # a tiny level is not rounded to "100%"
+    assert "Exponent test in omega: 3 looks" in sec and "trials per grid point 8, 16, 32 of 64" in sec
+    for lab in ("claimed 0.6667", "claimed + target 0.167 (a pass excludes it)", "claimed + tolerance 0.1",
+                "pass bound, upper (0.975)"):
+        assert lab in sec, lab
+    assert "pass bound, lower" not in sec                       # at_most: only the upper bound matters
+    sc["trajectory"] = [[8, "x"], None]
+    assert "Exponent test in omega" not in _section(report.build_html(doc), r["claim_id"])
+    sc["decision"] = "fixed"                                   # the fixed rule: no looks, "detects"
+    sec = _section(report.build_html(doc), r["claim_id"])
+    assert "detects +0.094" in sec and "Exponent test in" not in sec
+
+
 def _bench_module():
     path = pathlib.Path(__file__).parent / "benchmarks" / "bench_report.py"
     spec = importlib.util.spec_from_file_location("bench_report_for_size", path)

@@ -203,7 +203,7 @@ anytime: the e-value reaching 1/α<sub>ex</sub>, whose evidence per example is p
 plus one per non-report scaling exponent): each test runs at α / n<sub>tests</sub> = {{ h.alpha_ex }} (n<sub>tests</sub> = {{ h.n_tests }}).</li>
 <li>A <i>pass</i> states its power: the smallest violation rate that would have been detected with probability ≥ <b>{{ h.power_target }}</b>;
 if that rate exceeds {{ h.max_detectable }}, the verdict is <i>inconclusive</i> (budget too small). <i>error</i> means the check itself broke and is never a pass.</li>
-<li>Violation-rate intervals are Clopper–Pearson at level {{ h.ci_level }}; exponent intervals are bootstrap percentile intervals at level 1 − α/n<sub>tests</sub>.
+<li>Violation-rate intervals are Clopper–Pearson at level {{ h.ci_level }}; exponent intervals are slope ± t · (bootstrap standard error) at level 1 − α/n<sub>tests</sub> (anytime exponent test: 1 − α/(n<sub>tests</sub> J) at each of its J looks, and a pass needs its 0.9 bound to exclude an exponent error of the profile's target).
 Tightness is max measured/bound (min for lower bounds): &gt; 1 means the bound was exceeded somewhere.</li>
 {% if h.history_runs %}<li>History ({{ h.history_runs }} runs, oldest first, this one last): the sparkline is the tightness per run. The <b>margin</b> is
 −ln(tightness) for an upper bound and +ln(tightness) for a lower bound (two-sided: the nearer side); it is &gt; 0 inside the bound.
