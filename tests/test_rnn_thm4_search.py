@@ -92,6 +92,10 @@ def test_search_stays_in_ball_and_dominates_constructions():
     torch.testing.assert_close(out.values, torch.maximum(torch.maximum(e["random"], e["constructed"]), e["search"]))
     assert (e["search"] >= e["constructed"] * (1 - 1e-9)).all()
     assert torch.equal(out.values, M.measure_thm4(point, _ctx(trials=4)).values)
+    # the m-scalings' series: the searched ratio over log m (poly(varrho), poly(rho) carry log m)
+    torch.testing.assert_close(e["search_per_log_m"], e["search"] / math.log(64))
+    assert {s.series for s in C.T4.scalings} == {"search_per_log_m"}
+    assert all(s.param == "m" and s.exponent == 0.0 and s.relation == "at_most" for s in C.T4.scalings)
     # without the search the measure is the constructed/random one of before issue 13
     old = M.thm4_measure(search=False)(point, ctx)
     assert "search" not in old.extras

@@ -790,7 +790,9 @@ def thm4_measure(*, kink_term: bool = True, search: bool = True, restarts: int =
 
     ``values`` = the worst of the three.  Other extras: ``R_adversarial`` (the worst constructed ``R``),
     ``R_random``, ``R_adv_over_first_order`` (``R_adversarial / (sqrt f omega)``), ``f``; with the search
-    ``R_search``, ``search_over_constructed``, ``search_norm`` (``||W'||_2 sqrt m / r`` of the point found).
+    ``R_search``, ``search_over_constructed``, ``search_norm`` (``||W'||_2 sqrt m / r`` of the point found) and
+    ``search_per_log_m`` (``search / log m``: the series of the catalog's m-scalings, since the theorem's
+    ``poly(varrho)`` and ``poly(rho)`` carry ``log m``; Sec. 3 of the paper, ``rho := nLd log m``).
     """
 
     def measure(point, ctx):
@@ -827,7 +829,7 @@ def thm4_measure(*, kink_term: bool = True, search: bool = True, restarts: int =
             Rs, _, ns, _ = thm4_search(net, x, y, Wb, f0, G, S, om, [Wk], gens, steps=steps)
             q_s = Rs / thm4_rhs(f0, ns, m, kink_term=kink_term)
             values = torch.maximum(values, q_s)
-            extras.update({"search": q_s, "R_search": Rs.clamp_min(tiny),
+            extras.update({"search": q_s, "search_per_log_m": q_s / math.log(m), "R_search": Rs.clamp_min(tiny),
                            "search_over_constructed": Rs / Radv.clamp_min(tiny),
                            "search_norm": ns / om})
         return Measurement(values, extras)

@@ -634,10 +634,11 @@ T4 = register(Claim(
     scalings=tuple(
         Scaling("m", 0.0, "at_most", (64, 128, 256),
                 base={"L": 4, "n": 2, "d": 1, "d_x": 4, "Delta": 1.0, "r": r, "rest_norm": 1.0},
-                series="search", tolerance=0.25,
-                note=(f"r = {r}: the searched ratio R/rhs does not grow with m, i.e. the residual scales no worse than "
-                      f"the theorem's {what} (tolerance 0.25 for the log m in varrho and finite-m effects; ci "
-                      f"scratch, seeds 1-6: slopes -0.10..0.16, CI upper ends <= 0.44)"))
+                series="search_per_log_m", tolerance=0.25,
+                note=(f"r = {r}: the searched ratio R/rhs, divided by log m, does not grow with m, i.e. the residual "
+                      f"scales no worse than the theorem's {what} times one power of log m (poly(varrho), "
+                      f"poly(rho) carry log m; tolerance 0.25 for finite-m effects). On this grid the raw ratio's "
+                      f"slope is this slope + 0.208 (= d log log m / d log m between 64 and 256)"))
         for r, what in ((1.0, "m ||W'||^2 term (dominant at r = 1)"),
                         (0.1, "m^{1/3} sqrt(f) ||W'|| term (dominant at r = 0.1)"))),
     notes=("R = f(W^+W') - f(W^) - <grad f(W^), W'> with random N(0,1) targets; values = R divided by the "
@@ -654,9 +655,14 @@ T4 = register(Claim(
            "refuted by the search and not by the constructions, and so is the kink-dropped variant (classical "
            "smoothness R <= c m ||W'||^2 with c = 100 at r = 0.02-0.05, L = 6, n = 4, m = 256): "
            "tests/test_rnn_thm4_search.py. Because one constant covers L <= 6, the m-dependence the theorem is "
-           "about is tested by the two m-scalings of the searched ratio (slope <= 0 + 0.25 at r = 1 and r = 0.1; "
-           "under ci they detect only exponent errors of about 0.65 (r = 1) and 0.85 (r = 0.1) or more, i.e. "
-           "gross ones, not the m^{1/3} vs m^{1/2} difference to AZLS-DNN/Thm4). For a random direction R is a "
+           "about is tested by the two m-scalings of the searched ratio over log m (slope <= 0, tolerance 0.25, "
+           "at r = 1 and r = 0.1). The log m: the theorem's poly(varrho) m^{1/3} and poly(rho) m carry "
+           "varrho = nLd delta^-1 log(m/eps) and rho = nLd log m (Sec. 3), so a growth like log m (or any power "
+           "of it) is within the statement; one power is divided out. Until 2026-12-05 the raw ratio was tested "
+           "(stronger than the theorem): under the anytime exponent rule its r = 0.1 slope (0.07 at ci seed 1, "
+           "-0.15..0.25 over seeds) could not be told from m^{1/6} within 64 trials per grid point, and the claim "
+           "was inconclusive on 21 of 24 ci calibration seeds, which a log m factor (slope 0.21 on 64..256) "
+           "explains. For a random direction R is a "
            "tiny quadratic (extras "
            "R_random; ~1e-7 at r = 0.01); the targeted directions flip units and give R larger by 10^2-10^5 "
            "(extras R_adversarial), the kink term the m^{1/3} sqrt(f)||W'|| part pays for. What it does not show: "
