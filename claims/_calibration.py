@@ -55,7 +55,7 @@ def _unit(claim: Claim, prof: Profile, device, dtype, seed: int, ref: str | None
 
     r = check_one(claim, prof, device, dtype, seed, claim_ref=ref)
     return {"claim_id": claim.id, "seed": int(seed), "verdict": r.verdict, "wall_time_s": r.wall_time_s,
-            "message": r.message if r.verdict in ("fail", "error") else "",
+            "message": r.message if r.verdict in ("fail", "error", "inconclusive") else "",
             "tightness": r.stats.get("tightness")}
 
 
@@ -79,19 +79,27 @@ def summarize(runs: Sequence[dict], claim_ids: Sequence[str], seeds: Sequence[in
             "p_value": p, "consistent": bool(p > 1 - conf),
             "fail_seeds": [r["seed"] for r in rs if r["verdict"] == "fail"],
             "error_seeds": [r["seed"] for r in rs if r["verdict"] == "error"],
+            "inconclusive_seeds": [r["seed"] for r in rs if r["verdict"] == "inconclusive"],
             "mean_wall_s": (sum(r["wall_time_s"] for r in rs) / n) if n else None,
         })
     full = [s for s in seeds if all(any(r["seed"] == s for r in by[c]) for c in claim_ids)]
     fail_seeds = [s for s in full if any(r["seed"] == s and r["verdict"] == "fail" for r in runs)]
     gate_seeds = [s for s in full if any(r["seed"] == s and r["verdict"] in ("fail", "error") for r in runs)]
+    strict_seeds = [s for s in full if any(r["seed"] == s and r["verdict"] != "pass" for r in runs)]
     n = len(full)
     lo, hi = _stats.clopper_pearson(len(fail_seeds), n, conf) if n else (0.0, 1.0)
     glo, ghi = _stats.clopper_pearson(len(gate_seeds), n, conf) if n else (0.0, 1.0)
+    slo, shi = _stats.clopper_pearson(len(strict_seeds), n, conf) if n else (0.0, 1.0)
+    inc = sum(c["inconclusive"] for c in per)
     rate = len(fail_seeds) / n if n else None
     suite = {
         "seeds_complete": n, "failed_seeds": fail_seeds, "fail_rate": rate, "fail_rate_ci": [lo, hi],
         "gate_failed_seeds": gate_seeds, "gate_fail_rate": len(gate_seeds) / n if n else None,
-        "gate_fail_rate_ci": [glo, ghi], "claims": len(claim_ids),
+        "gate_fail_rate_ci": [glo, ghi],
+        "strict_failed_seeds": strict_seeds, "strict_fail_rate": len(strict_seeds) / n if n else None,
+        "strict_fail_rate_ci": [slo, shi],
+        "checks": sum(c["runs"] for c in per), "inconclusive_checks": inc,
+        "claims": len(claim_ids),
         "design_bound": min(1.0, len(claim_ids) * alpha), "target": target,
         "meets_target": bool(rate is not None and rate <= target),
         "conf": conf,
@@ -312,6 +320,8 @@ def calibration_lines(doc: dict) -> list[str]:
         flag = "" if c["consistent"] else "  MISCALIBRATED"
         if c["errors"]:
             flag += f"  ({c['errors']} error run(s))"
+        if c.get("inconclusive"):
+            flag += f"  ({c['inconclusive']} inconclusive)"
         lines.append(f"{c['claim_id']:<34} {c['fails']:>4}/{c['runs']:<5} {_pct(c['fail_rate']):>7}  "
                      f"[{lo:.3f}, {hi:.3f}]         {c['p_value']:.3g}{flag}")
     lo, hi = s["fail_rate_ci"]
@@ -319,6 +329,11 @@ def calibration_lines(doc: dict) -> list[str]:
                  f"{_pct(s['fail_rate'])} ({100 * conf:g}% CP [{lo:.3f}, {hi:.3f}]); with fail or error "
                  f"{_pct(s['gate_fail_rate'])}; design bound {s['design_bound']:.3g}; target <= "
                  f"{s['target']:g}: {'met' if s['meets_target'] else 'NOT met'}")
+    if "strict_failed_seeds" in s:
+        lo, hi = s["strict_fail_rate_ci"]
+        lines.append(f"inconclusive: {s['inconclusive_checks']}/{s['checks']} claim checks; --strict (inconclusive "
+                     f"also red): {len(s['strict_failed_seeds'])}/{s['seeds_complete']} base seeds = "
+                     f"{_pct(s['strict_fail_rate'])} ({100 * conf:g}% CP [{lo:.3f}, {hi:.3f}]; no designed bound)")
     return lines
 
 
@@ -349,7 +364,8 @@ def render_calibration_html(doc: dict | str | os.PathLike, path: str | os.PathLi
         rows.append(f'<tr class="{cls}"><td><code>{e(c["claim_id"])}</code></td><td>{c["fails"]}/{c["runs"]}</td>'
                     f'<td>{_pct(c["fail_rate"])}</td><td>[{lo:.3f}, {hi:.3f}]</td>'
                     f'<td>{bar(lo, hi, c["fail_rate"], alpha)}</td><td>{c["p_value"]:.3g}</td>'
-                    f'<td>{c["errors"]}</td><td>{e(", ".join(map(str, c["fail_seeds"])))}</td></tr>')
+                    f'<td>{c["errors"]}</td><td>{c.get("inconclusive", 0)}</td>'
+                    f'<td>{e(", ".join(map(str, c["fail_seeds"])))}</td></tr>')
     lo, hi = s["fail_rate_ci"]
     page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ovpcheck calibration</title>
 <style>body{{font:14px system-ui,sans-serif;margin:2em;max-width:72em}}table{{border-collapse:collapse}}
@@ -367,11 +383,16 @@ Created {e(doc['created'])}{', code commit ' + e(doc['commit'][:10]) if doc.get(
 = {_pct(s['fail_rate'])} ({100 * s['conf']:g}% Clopper–Pearson [{lo:.3f}, {hi:.3f}]); counting errors
 {_pct(s['gate_fail_rate'])}; design bound min(1, claims × alpha) = {s['design_bound']:.3g}; target ≤
 {s['target']:g}: <b>{'met' if s['meets_target'] else 'not met'}</b>.</p>
+{(f"<p><b>Inconclusive:</b> {s['inconclusive_checks']}/{s['checks']} claim checks; under <code>--strict</code> "
+  f"(an inconclusive claim also turns the gate red) {len(s['strict_failed_seeds'])}/{s['seeds_complete']} base "
+  f"seeds = {_pct(s['strict_fail_rate'])} (Clopper–Pearson [{s['strict_fail_rate_ci'][0]:.3f}, "
+  f"{s['strict_fail_rate_ci'][1]:.3f}]): not a false fail, a check that could not reach its precision; no "
+  f"designed bound.</p>") if 'strict_failed_seeds' in s else ''}
 <p>Bars: {100 * s['conf']:g}% Clopper–Pearson interval of the fail rate (square-root axis, 0 to 1), the dot the observed
 rate, the red tick the designed alpha. p = P(Binom(runs, alpha) ≥ fails): a small value means the claim fails
 more often than designed.</p>
 <table><thead><tr><th>claim</th><th>fails/runs</th><th>rate</th><th>interval</th><th></th><th>p</th>
-<th>errors</th><th>failing seeds</th></tr></thead><tbody>
+<th>errors</th><th>inconclusive</th><th>failing seeds</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table></body></html>
 """

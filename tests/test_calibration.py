@@ -52,6 +52,31 @@ def test_summarize_counts_intervals_and_suite_rate():
     assert s["failed_seeds"] == [1, 4] and s["fail_rate"] == 0.2 and s["gate_failed_seeds"] == [1, 4]
     assert s["design_bound"] == pytest.approx(0.02) and s["meets_target"] is False
     assert s["fail_rate_ci"] == pytest.approx(list(_stats.clopper_pearson(2, 10, 0.95)))
+    assert s["strict_failed_seeds"] == [1, 4] and (s["checks"], s["inconclusive_checks"]) == (20, 0)
+
+
+def test_inconclusive_runs_are_counted_per_claim_and_as_the_strict_gate_sees_them():
+    """An inconclusive claim is not a false fail (the designed bound is about fails), but
+    ``--strict`` turns it red: the summary counts it per claim and per seed, and the text table
+    says so."""
+    from claims._calibration import calibration_lines
+    runs = ([{"claim_id": "A", "seed": s, "verdict": "inconclusive" if s in (2, 3) else "pass", "wall_time_s": 1.0}
+             for s in range(8)]
+            + [{"claim_id": "B", "seed": s, "verdict": {3: "inconclusive", 5: "fail"}.get(s, "pass"),
+                "wall_time_s": 1.0} for s in range(8)])
+    out = summarize(runs, ["A", "B"], list(range(8)), alpha=0.01, conf=0.95)
+    a, b = out["claims"]
+    assert (a["inconclusive"], a["inconclusive_seeds"], a["fails"]) == (2, [2, 3], 0)
+    assert (b["inconclusive"], b["inconclusive_seeds"], b["fail_seeds"]) == (1, [3], [5])
+    s = out["suite"]
+    assert s["failed_seeds"] == [5] and s["strict_failed_seeds"] == [2, 3, 5]
+    assert (s["checks"], s["inconclusive_checks"]) == (16, 3) and s["strict_fail_rate"] == pytest.approx(3 / 8)
+    assert s["strict_fail_rate_ci"] == pytest.approx(list(_stats.clopper_pearson(3, 8, 0.95)))
+    doc = {"profile": "ci", "seeds": list(range(8)), "claim_ids": ["A", "B"], "profile_settings": {"alpha": 0.01},
+           "wall_time_s": 1.0, **out}
+    text = "\n".join(calibration_lines(doc))
+    assert "(2 inconclusive)" in text and "(1 inconclusive)" in text
+    assert "inconclusive: 3/16 claim checks; --strict (inconclusive also red): 3/8 base seeds = 37.5%" in text
 
 
 def test_calibrate_measures_false_fail_rate_within_design():
