@@ -63,7 +63,10 @@ def summarize(runs: Sequence[dict], claim_ids: Sequence[str], seeds: Sequence[in
               conf: float = 0.95, target: float = 0.05) -> dict:
     """Per-claim and suite-level fail rates from run summaries (pure; see module doc)."""
     per = []
-    by = {cid: [r for r in runs if r["claim_id"] == cid] for cid in claim_ids}
+    by: dict[str, list] = {cid: [] for cid in claim_ids}
+    for r in runs:
+        if r["claim_id"] in by:
+            by[r["claim_id"]].append(r)
     for cid in claim_ids:
         rs = sorted(by[cid], key=lambda r: r["seed"])
         n = len(rs)
@@ -82,23 +85,28 @@ def summarize(runs: Sequence[dict], claim_ids: Sequence[str], seeds: Sequence[in
             "inconclusive_seeds": [r["seed"] for r in rs if r["verdict"] == "inconclusive"],
             "mean_wall_s": (sum(r["wall_time_s"] for r in rs) / n) if n else None,
         })
-    full = [s for s in seeds if all(any(r["seed"] == s for r in by[c]) for c in claim_ids)]
-    fail_seeds = [s for s in full if any(r["seed"] == s and r["verdict"] == "fail" for r in runs)]
-    gate_seeds = [s for s in full if any(r["seed"] == s and r["verdict"] in ("fail", "error") for r in runs)]
-    strict_seeds = [s for s in full if any(r["seed"] == s and r["verdict"] != "pass" for r in runs)]
+    # one pass over the runs: which claims ran on each seed, and which verdicts they had there
+    ran: dict[int, set] = {}
+    verdicts: dict[int, set] = {}
+    for r in runs:
+        ran.setdefault(r["seed"], set()).add(r["claim_id"])
+        verdicts.setdefault(r["seed"], set()).add(r["verdict"])
+    want = set(claim_ids)
+    full = [s for s in seeds if want <= ran.get(s, set())]
     n = len(full)
-    lo, hi = _stats.clopper_pearson(len(fail_seeds), n, conf) if n else (0.0, 1.0)
-    glo, ghi = _stats.clopper_pearson(len(gate_seeds), n, conf) if n else (0.0, 1.0)
-    slo, shi = _stats.clopper_pearson(len(strict_seeds), n, conf) if n else (0.0, 1.0)
-    inc = sum(c["inconclusive"] for c in per)
-    rate = len(fail_seeds) / n if n else None
+
+    def seeds_with(bad: set) -> tuple[list, float | None, list]:
+        hit = [s for s in full if verdicts[s] & bad]
+        return hit, (len(hit) / n if n else None), list(_stats.clopper_pearson(len(hit), n, conf) if n else (0.0, 1.0))
+
+    fail_seeds, rate, ci = seeds_with({"fail"})
+    gate_seeds, grate, gci = seeds_with({"fail", "error"})
+    strict_seeds, srate, sci = seeds_with({"fail", "error", "inconclusive"})
     suite = {
-        "seeds_complete": n, "failed_seeds": fail_seeds, "fail_rate": rate, "fail_rate_ci": [lo, hi],
-        "gate_failed_seeds": gate_seeds, "gate_fail_rate": len(gate_seeds) / n if n else None,
-        "gate_fail_rate_ci": [glo, ghi],
-        "strict_failed_seeds": strict_seeds, "strict_fail_rate": len(strict_seeds) / n if n else None,
-        "strict_fail_rate_ci": [slo, shi],
-        "checks": sum(c["runs"] for c in per), "inconclusive_checks": inc,
+        "seeds_complete": n, "failed_seeds": fail_seeds, "fail_rate": rate, "fail_rate_ci": ci,
+        "gate_failed_seeds": gate_seeds, "gate_fail_rate": grate, "gate_fail_rate_ci": gci,
+        "strict_failed_seeds": strict_seeds, "strict_fail_rate": srate, "strict_fail_rate_ci": sci,
+        "checks": sum(c["runs"] for c in per), "inconclusive_checks": sum(c["inconclusive"] for c in per),
         "claims": len(claim_ids),
         "design_bound": min(1.0, len(claim_ids) * alpha), "target": target,
         "meets_target": bool(rate is not None and rate <= target),
